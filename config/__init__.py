@@ -1,0 +1,9 @@
+"""Typed settings and validated YAML data (regions, agencies, routes, deadlines, sources).
+
+This package imports nothing else of Pantau's: every other package reads its configuration from here.
+"""
+
+from config.errors import ConfigError
+from config.settings import Settings, get_settings
+
+__all__ = ["ConfigError", "Settings", "get_settings"]

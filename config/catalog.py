@@ -1,0 +1,154 @@
+"""Load and cross-check all YAML data into one immutable ``Catalog``.
+
+Anything inconsistent (a route to an unknown agency, a desa outside its kecamatan, two sources with one slug)
+raises ``ConfigError`` with the file and line, so a bad edit stops start-up instead of misrouting a report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from config.schema import (
+    AgencyDef,
+    FunctionDef,
+    FunctionsFile,
+    GazetteerFile,
+    RegionDef,
+    SourceDef,
+    SourcesFile,
+)
+from config.yaml_source import YamlDocument
+
+
+@dataclass(frozen=True)
+class Region:
+    """A region (tenant) with its agencies, routing table, deadlines and gazetteer."""
+
+    definition: RegionDef
+    gazetteer: GazetteerFile
+    agencies: dict[str, AgencyDef] = field(default_factory=dict)
+
+    @property
+    def code(self) -> str:
+        return self.definition.code
+
+    def agency_for(self, function: str) -> AgencyDef | None:
+        """The agency that the routing table names for ``function``, if any."""
+        code = self.definition.routes.get(function)
+        return self.agencies.get(code) if code else None
+
+    @property
+    def holidays(self) -> frozenset[date]:
+        return frozenset(date.fromisoformat(d) for d in self.definition.extra_holidays)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    functions: dict[str, FunctionDef]
+    regions: dict[str, Region]
+    sources: tuple[SourceDef, ...]
+
+    def source(self, slug: str) -> SourceDef:
+        for source in self.sources:
+            if source.slug == slug:
+                return source
+        raise KeyError(f"unknown source {slug!r}")
+
+
+def _unique(doc: YamlDocument, items: Iterable[tuple[str, list[str | int]]], what: str) -> None:
+    seen: set[str] = set()
+    for key, loc in items:
+        if key in seen:
+            raise doc.error(loc, f"duplicate {what} {key!r}")
+        seen.add(key)
+
+
+def load_functions(path: Path) -> dict[str, FunctionDef]:
+    doc = YamlDocument.read(path)
+    parsed = doc.validate(FunctionsFile)
+    _unique(doc, ((f.code, ["functions", i, "code"]) for i, f in enumerate(parsed.functions)), "function")
+    return {f.code: f for f in parsed.functions}
+
+
+def load_gazetteer(path: Path, region_code: str) -> GazetteerFile:
+    doc = YamlDocument.read(path)
+    gaz = doc.validate(GazetteerFile)
+    if gaz.region != region_code:
+        raise doc.error(["region"], f"gazetteer is for {gaz.region}, expected {region_code}")
+    codes: list[tuple[str, list[str | int]]] = []
+    for i, kec in enumerate(gaz.kecamatan):
+        if not kec.code.startswith(region_code + "."):
+            raise doc.error(["kecamatan", i, "code"], f"kecamatan {kec.code} is not in region {region_code}")
+        codes.append((kec.code, ["kecamatan", i, "code"]))
+        for j, desa in enumerate(kec.desa):
+            loc: list[str | int] = ["kecamatan", i, "desa", j, "code"]
+            if not desa.code.startswith(kec.code + "."):
+                raise doc.error(loc, f"desa {desa.code} is not in kecamatan {kec.code}")
+            codes.append((desa.code, loc))
+    _unique(doc, codes, "place code")
+    return gaz
+
+
+def load_region(path: Path, functions: dict[str, FunctionDef]) -> Region:
+    doc = YamlDocument.read(path)
+    region = doc.validate(RegionDef)
+    try:
+        ZoneInfo(region.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise doc.error(["timezone"], f"unknown time zone {region.timezone!r}") from None
+    for i, day in enumerate(region.extra_holidays):
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            raise doc.error(["extra_holidays", i], f"not an ISO date: {day!r}") from None
+    _unique(doc, ((a.code, ["agencies", i, "code"]) for i, a in enumerate(region.agencies)), "agency")
+    agencies = {a.code: a for a in region.agencies}
+    if region.admin_agency not in agencies:
+        raise doc.error(["admin_agency"], f"unknown agency {region.admin_agency!r}")
+    for function, agency in region.routes.items():
+        if function not in functions:
+            raise doc.error(["routes", function], f"unknown function {function!r}")
+        if agency not in agencies:
+            raise doc.error(["routes", function], f"route {function} -> unknown agency {agency!r}")
+    missing = sorted(set(functions) - set(region.routes))
+    if missing:
+        raise doc.error(["routes"], f"no route for function(s) {', '.join(missing)}")
+    gazetteer_path = path.parent.parent / "wilayah" / region.gazetteer
+    gazetteer = load_gazetteer(gazetteer_path, region.code)
+    return Region(definition=region, gazetteer=gazetteer, agencies=agencies)
+
+
+def load_sources(
+    path: Path, regions: dict[str, Region], base_url: str | None = None
+) -> tuple[SourceDef, ...]:
+    doc = YamlDocument.read(path, {"__BASE_URL__": base_url} if base_url else None)
+    parsed = doc.validate(SourcesFile)
+    _unique(doc, ((s.slug, ["sources", i, "slug"]) for i, s in enumerate(parsed.sources)), "source")
+    for i, source in enumerate(parsed.sources):
+        if source.region not in regions:
+            raise doc.error(["sources", i, "region"], f"unknown region {source.region!r}")
+        if source.article_pattern is not None:
+            try:
+                re.compile(source.article_pattern)
+            except re.error as exc:
+                raise doc.error(["sources", i, "article_pattern"], f"invalid regex: {exc}") from None
+    return tuple(parsed.sources)
+
+
+def load_catalog(config_dir: Path, sources_file: Path, base_url: str | None = None) -> Catalog:
+    """Read ``functions.yaml``, every ``regions/*.yaml`` (with its gazetteer) and the sources file."""
+    functions = load_functions(config_dir / "functions.yaml")
+    regions: dict[str, Region] = {}
+    for path in sorted((config_dir / "regions").glob("*.yaml")):
+        region = load_region(path, functions)
+        if region.code in regions:
+            doc = YamlDocument.read(path)
+            raise doc.error(["code"], f"region {region.code} is defined twice")
+        regions[region.code] = region
+    sources = load_sources(sources_file, regions, base_url)
+    return Catalog(functions=functions, regions=regions, sources=sources)

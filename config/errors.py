@@ -1,0 +1,16 @@
+"""The one error type for bad configuration: it names the file, the line and what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """A configuration file is malformed or inconsistent; start-up must stop."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path}:{line}" if line is not None else str(self.path)
+        super().__init__(f"{where}: {message}")

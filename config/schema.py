@@ -1,0 +1,114 @@
+"""The shape of Pantau's YAML data, as pydantic models (what each file may contain)."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
+
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")]
+RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}(\.\d{2}){1,2}(\.\d{4})?$")]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FunctionDef(_Strict):
+    """One function of the taxonomy: what broke."""
+
+    code: Code
+    name: str
+    lapor_category: str = Field(description="Kategori used when the report is filed into LAPOR!")
+    urgent: bool = False
+
+
+class FunctionsFile(_Strict):
+    functions: list[FunctionDef] = Field(min_length=1)
+
+
+class AgencyKind(StrEnum):
+    OPD = "opd"  # a regional agency (SKPD/OPD) of this government
+    ADMIN = "admin"  # the complaint-handling unit itself (Diskominfo)
+    KEWILAYAHAN = "kewilayahan"  # kecamatan / kelurahan offices
+    VERTIKAL = "vertikal"  # a body outside the regional government: PLN, BPJS, police, national roads
+
+
+class AgencyDef(_Strict):
+    code: Code
+    name: str
+    short_name: str
+    kind: AgencyKind = AgencyKind.OPD
+    canonical: Code = Field(description="Canonical agency code (label_maps/agency_map.json) for evaluation")
+
+
+class Deadlines(_Strict):
+    """Per-region deadlines; working days exclude weekends, national holidays and extra_holidays."""
+
+    verification_working_days: int = Field(ge=1, le=30)
+    first_followup_working_days: int = Field(ge=1, le=30)
+    autoclose_working_days: int = Field(ge=1, le=60)
+    settlement_days: int = Field(ge=1, le=365)
+
+
+class RegionDef(_Strict):
+    code: RegionCode
+    name: str
+    short_name: str
+    province: str
+    timezone: str
+    brand: str = Field(default="SP4N-LAPOR!", description="Local name of the complaint channel")
+    admin_agency: Code = Field(description="Agency code of the complaint-handling unit")
+    deadlines: Deadlines
+    extra_holidays: list[str] = Field(default_factory=list, description="ISO dates: cuti bersama, local days")
+    gazetteer: str = Field(description="File under wilayah/ with the region's kecamatan and desa")
+    agencies: list[AgencyDef] = Field(min_length=1)
+    routes: dict[Code, Code] = Field(description="function code -> agency code")
+
+
+class DesaDef(_Strict):
+    code: RegionCode
+    name: str
+    kind: str = Field(pattern=r"^(desa|kelurahan)$")
+    aliases: list[str] = Field(default_factory=list)
+
+
+class KecamatanDef(_Strict):
+    code: RegionCode
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    desa: list[DesaDef] = Field(default_factory=list)
+
+
+class GazetteerFile(_Strict):
+    region: RegionCode
+    name: str
+    source: str
+    kecamatan: list[KecamatanDef] = Field(min_length=1)
+
+
+class Platform(StrEnum):
+    RSS = "rss"  # RSS or Atom feed
+    SITEMAP = "sitemap"  # (news) sitemap
+    LISTING = "listing"  # an HTML listing page with article links
+
+
+class SourceDef(_Strict):
+    slug: Slug
+    name: str
+    region: RegionCode
+    platform: Platform
+    url: HttpUrl
+    article_pattern: str | None = Field(default=None, description="Regex an article URL must match")
+    language: str = "id"
+    enabled: bool = True
+
+    def article_regex(self) -> re.Pattern[str] | None:
+        return re.compile(self.article_pattern) if self.article_pattern else None
+
+
+class SourcesFile(_Strict):
+    sources: list[SourceDef] = Field(default_factory=list)

@@ -1,0 +1,67 @@
+"""One typed settings object, read from the environment (prefix ``PANTAU_``) with embedded defaults.
+
+Defaults give the embedded set-up: a SQLite file under ``var/`` of the project, the YAML data shipped in
+``config/data``, the trained model shipped in ``nlp/models`` and the datasets in ``../shared/data``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+class Settings(BaseSettings):
+    """Everything Pantau reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="PANTAU_", extra="ignore")
+
+    var_dir: Path = Field(
+        default=PROJECT_ROOT / "var", description="Runtime state: database, logs, Prefect home"
+    )
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite under var_dir")
+    config_dir: Path = Field(default=CONFIG_DATA_DIR, description="Folder with functions.yaml and regions/")
+    sources_file: Path = Field(default=CONFIG_DATA_DIR / "sources.yaml")
+    shared_data_dir: Path = Field(default=PROJECT_ROOT.parent / "shared" / "data")
+    model_path: Path = Field(default=PROJECT_ROOT / "nlp" / "models" / "complaint-model.skops")
+
+    complaint_threshold: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="Score from which a text is a complaint"
+    )
+    review_threshold: float = Field(
+        default=0.3, ge=0.0, le=1.0, description="Score from which it needs review"
+    )
+
+    user_agent: str = "PantauBot/0.1 (+https://pantau.example.go.id/bot; diskominfo@example.go.id)"
+    download_delay: float = Field(default=1.0, ge=0.0)
+    max_page_bytes: int = Field(default=5 * 1024 * 1024, gt=0, description="Larger pages are refused")
+    max_articles_per_source: int = Field(default=200, gt=0)
+    crawl_timeout_seconds: int = Field(default=1800, gt=0)
+
+    @model_validator(mode="after")
+    def _review_band_below_complaint(self) -> Settings:
+        if self.review_threshold > self.complaint_threshold:
+            raise ValueError("review_threshold must not exceed complaint_threshold")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to ``var_dir/pantau.db``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.var_dir / 'pantau.db'}"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.var_dir / "prefect"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings``)."""
+    return Settings()

@@ -1,0 +1,31 @@
+"""All models, importable from one place (Alembic's autogenerate reads ``Base.metadata`` from here)."""
+
+from db.base import Base
+from db.models.audit import AuditLog
+from db.models.crawl import CrawlRun
+from db.models.detection import Detection
+from db.models.document import Document, DocumentStatus
+from db.models.issue import Issue, IssueStatus
+from db.models.region import Agency, Region, Route
+from db.models.report import Report, ReportStatus
+from db.models.source import Source
+from db.models.user import Role, User
+
+__all__ = [
+    "Agency",
+    "AuditLog",
+    "Base",
+    "CrawlRun",
+    "Detection",
+    "Document",
+    "DocumentStatus",
+    "Issue",
+    "IssueStatus",
+    "Region",
+    "Report",
+    "ReportStatus",
+    "Role",
+    "Route",
+    "Source",
+    "User",
+]

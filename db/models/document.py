@@ -1,0 +1,46 @@
+"""A fetched page or post, stored once per source and canonical URL; never edited after storing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from db.base import Base, UTCDateTime, utcnow
+from db.models.source import Source
+
+
+class DocumentStatus(StrEnum):
+    OK = "ok"  # text extracted and valid: goes to triage
+    QUARANTINED = "quarantined"  # stored with the reason it cannot be used (empty, too large, no text...)
+
+
+class Document(Base):
+    __tablename__ = "document"
+    __table_args__ = (
+        UniqueConstraint("source_id", "canonical_url", "version"),
+        Index("ix_document_content_hash", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    canonical_url: Mapped[str] = mapped_column(String(2048))
+    version: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(String(20), default=DocumentStatus.OK)
+    quarantine_reason: Mapped[str | None] = mapped_column(String(500))
+    http_status: Mapped[int | None]
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(300))
+    language: Mapped[str | None] = mapped_column(String(10))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    raw_gzip: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+
+    source: Mapped[Source] = relationship()

@@ -1,0 +1,31 @@
+"""People who use the console, with their role and the region/agency they belong to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"  # Diskominfo admin: reviews, files, forwards
+    MANAGER = "manager"  # Diskominfo manager: sources, watchlists, routing, deadlines
+    OPD = "opd"  # an OPD's liaison officer: sees only its own agency's items
+    PIMPINAN = "pimpinan"  # Bupati/Sekda: read-only
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

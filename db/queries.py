@@ -1,0 +1,89 @@
+"""Named queries: the one place where "pending review", "due" and "overdue" are defined."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import Session
+
+from db.models import Agency, Detection, Document, DocumentStatus, Region, Report, ReportStatus, Source
+
+OPEN_FOR_ADMIN = (ReportStatus.QUEUED, ReportStatus.APPROVED)
+
+
+def pending_review(region_code: str | None = None) -> Select[tuple[Report]]:
+    """Reports Pantau queued that no operator has reviewed yet, oldest first."""
+    query = select(Report).where(Report.status == ReportStatus.QUEUED).order_by(Report.queued_at, Report.id)
+    if region_code:
+        query = query.join(Region, Report.region_id == Region.id).where(Region.code == region_code)
+    return query
+
+
+def verification_overdue(now: datetime) -> Select[tuple[Report]]:
+    """Reports still with the admin (queued or approved, not filed) past their verification deadline."""
+    return (
+        select(Report)
+        .where(Report.status.in_(OPEN_FOR_ADMIN), Report.verification_due_at < now)
+        .order_by(Report.verification_due_at)
+    )
+
+
+def followup_overdue(now: datetime) -> Select[tuple[Report]]:
+    """Reports forwarded to an OPD that has not answered within its first follow-up deadline."""
+    return (
+        select(Report)
+        .where(Report.status == ReportStatus.FORWARDED, Report.followup_due_at < now)
+        .order_by(Report.followup_due_at)
+    )
+
+
+def queue(
+    *, region_code: str | None = None, agency_code: str | None = None, status: str | None = None
+) -> Select[tuple[Report]]:
+    """The LAPOR! queue, filtered by region, instansi tujuan and status."""
+    query = select(Report).join(Region, Report.region_id == Region.id).order_by(Report.queued_at, Report.id)
+    if region_code:
+        query = query.where(Region.code == region_code)
+    if agency_code:
+        query = query.join(Agency, Report.agency_id == Agency.id).where(Agency.code == agency_code)
+    if status:
+        query = query.where(Report.status == status)
+    return query
+
+
+def documents_to_triage(model_version: str, limit: int = 500) -> Select[tuple[Document]]:
+    """Stored, usable documents that this model version has not looked at yet, oldest first."""
+    seen = exists().where(Detection.document_id == Document.id, Detection.model_version == model_version)
+    return (
+        select(Document).where(Document.status == DocumentStatus.OK, ~seen).order_by(Document.id).limit(limit)
+    )
+
+
+def document_exists(session: Session, source_slug: str, canonical_url: str) -> bool:
+    """Whether a source already stored a page at this canonical URL."""
+    query = (
+        select(Document.id)
+        .join(Source, Document.source_id == Source.id)
+        .where(Source.slug == source_slug, Document.canonical_url == canonical_url)
+        .limit(1)
+    )
+    return session.scalar(query) is not None
+
+
+def detection_with_same_content(
+    session: Session, content_hash: str, exclude_document: int
+) -> Detection | None:
+    """An earlier detection of a document with identical text (a repost), if one joined an issue."""
+    query = (
+        select(Detection)
+        .join(Document, Detection.document_id == Document.id)
+        .where(
+            Document.content_hash == content_hash,
+            Document.id != exclude_document,
+            Detection.issue_id.is_not(None),
+        )
+        .order_by(Detection.id)
+        .limit(1)
+    )
+    return session.scalar(query)
