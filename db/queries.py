@@ -7,7 +7,18 @@ from datetime import datetime
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
-from db.models import Agency, Detection, Document, DocumentStatus, Region, Report, ReportStatus, Source
+from db.models import (
+    Agency,
+    Detection,
+    Document,
+    DocumentStatus,
+    Issue,
+    IssueStatus,
+    Region,
+    Report,
+    ReportStatus,
+    Source,
+)
 
 OPEN_FOR_ADMIN = (ReportStatus.QUEUED, ReportStatus.APPROVED)
 
@@ -87,3 +98,12 @@ def detection_with_same_content(
         .limit(1)
     )
     return session.scalar(query)
+
+
+def issues_without_report(region_code: str | None = None) -> Select[tuple[Issue]]:
+    """Open issues that have not been put into the LAPOR! queue yet."""
+    has_report = exists().where(Report.issue_id == Issue.id)
+    query = select(Issue).where(Issue.status == IssueStatus.OPEN, ~has_report).order_by(Issue.id)
+    if region_code:
+        query = query.join(Region, Issue.region_id == Region.id).where(Region.code == region_code)
+    return query

@@ -1,0 +1,1 @@
+"""The Scrapy project: base spiders per platform, spiders per source, pipelines one per file."""

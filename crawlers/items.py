@@ -1,0 +1,30 @@
+"""What a spider hands to the pipelines: one fetched page, before and after extraction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class PageItem:
+    """A fetched article page. Pipelines fill the extracted fields or a quarantine reason, in order."""
+
+    source_slug: str
+    region_code: str
+    url: str
+    http_status: int
+    body: bytes
+    html: str
+    encoding: str
+    fetched_at: datetime
+    language: str = "id"
+    timezone: str = "Asia/Jakarta"
+    canonical_url: str = ""
+    title: str | None = None
+    text: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    content_hash: str | None = None
+    quarantine_reason: str | None = None
+    listed_title: str | None = field(default=None, metadata={"doc": "title given by the feed or sitemap"})

@@ -1,0 +1,69 @@
+"""Extract title, main text, date and author with trafilatura; quarantine pages that yield nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from typing import Self
+from zoneinfo import ZoneInfo
+
+import htmldate
+import trafilatura
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+
+from crawlers.items import PageItem
+
+_SPACE = re.compile(r"\s+")
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of the text with case and whitespace folded, so trivial reformatting does not count."""
+    return hashlib.sha256(_SPACE.sub(" ", text).strip().lower().encode("utf-8")).hexdigest()
+
+
+def published_at(html: str, timezone: str) -> datetime | None:
+    """The page's original publication time; a date without offset is taken in the region's zone."""
+    found = htmldate.find_date(html, outputformat="%Y-%m-%dT%H:%M:%S%z", original_date=True)
+    if not found:
+        return None
+    try:
+        moment = datetime.strptime(found, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        moment = datetime.strptime(found[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=ZoneInfo(timezone))
+    return moment
+
+
+class ExtractPipeline:
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        assert crawler.stats is not None
+        return cls(crawler.stats)
+
+    def _quarantine(self, item: PageItem, reason: str) -> PageItem:
+        item.quarantine_reason = reason
+        self.stats.inc_value(f"pantau/extract/quarantined/{reason.split(':')[0]}")
+        return item
+
+    def process_item(self, item: PageItem) -> PageItem:
+        if not item.body.strip():
+            return self._quarantine(item, "empty page")
+        try:
+            result = trafilatura.bare_extraction(
+                item.html, url=item.url, with_metadata=True, include_comments=False
+            )
+        except Exception as exc:
+            return self._quarantine(item, f"extraction failed: {type(exc).__name__}: {exc}"[:300])
+        if result is None or not (result.text or "").strip():
+            return self._quarantine(item, "no article text found")
+        item.title = (result.title or item.listed_title or "").strip() or None
+        item.text = result.text.strip()
+        item.author = (result.author or "").strip()[:300] or None
+        item.published_at = published_at(item.html, item.timezone)
+        item.content_hash = content_hash(item.text)
+        self.stats.inc_value("pantau/extract/extracted")
+        return item

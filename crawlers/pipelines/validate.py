@@ -1,0 +1,41 @@
+"""Check extracted pages; quarantine the unusable with the reason, count valid fields per spider."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+
+from crawlers.items import PageItem
+
+MIN_TEXT_CHARS = 200
+OPTIONAL_FIELDS = ("title", "author", "published_at")
+
+
+class ValidatePipeline:
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        assert crawler.stats is not None
+        return cls(crawler.stats)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        if item.quarantine_reason:
+            return item
+        if item.http_status != 200:
+            item.quarantine_reason = f"unexpected HTTP status {item.http_status}"
+        elif not item.title:
+            item.quarantine_reason = "no title"
+        elif len(item.text or "") < MIN_TEXT_CHARS:
+            item.quarantine_reason = f"text shorter than {MIN_TEXT_CHARS} characters"
+        if item.quarantine_reason:
+            self.stats.inc_value(f"pantau/validate/quarantined/{item.quarantine_reason}")
+            return item
+        self.stats.inc_value("pantau/validate/valid")
+        for name in OPTIONAL_FIELDS:
+            if getattr(item, name):
+                self.stats.inc_value(f"pantau/validate/field/{name}")
+        return item

@@ -1,0 +1,45 @@
+"""Scrapy settings: polite by default, with Pantau's values from its typed settings (env ``PANTAU_*``)."""
+
+from __future__ import annotations
+
+from config.settings import get_settings
+
+_pantau = get_settings()
+
+BOT_NAME = "pantau"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+
+USER_AGENT = _pantau.user_agent
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = _pantau.download_delay
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = max(_pantau.download_delay, 0.1)
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = _pantau.max_page_bytes
+DOWNLOAD_WARNSIZE = _pantau.max_page_bytes // 2
+HTTPCACHE_ENABLED = False
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+# One pipeline per file, in this order (see crawlers/pipelines/__init__.py).
+ITEM_PIPELINES = {
+    "crawlers.pipelines.canonicalize.CanonicalizePipeline": 100,
+    "crawlers.pipelines.dedupe.DedupePipeline": 200,
+    "crawlers.pipelines.extract.ExtractPipeline": 300,
+    "crawlers.pipelines.validate.ValidatePipeline": 400,
+    "crawlers.pipelines.persist.PersistPipeline": 900,
+}
+
+PANTAU_DATABASE_URL = _pantau.resolved_database_url
+PANTAU_MAX_ARTICLES = _pantau.max_articles_per_source
+PANTAU_CRAWL_RUN_ID = None
+PANTAU_BASE_URL = None

@@ -1,0 +1,60 @@
+"""The ``monitor`` flow: crawl -> triage -> queue, one task per side effect.
+
+Each task calls a service module (``flows.crawling``, ``flows.triage_service``, ``flows.queueing``); the flow
+only orders them and reports. Runs locally without a Prefect server (a temporary one is started).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from config.settings import get_settings
+from flows.crawling import CrawlSummary, crawl_sources
+from flows.queueing import queue_new_issues
+from flows.runtime import Runtime
+from flows.triage_service import TriageSummary, triage_pending
+
+
+@dataclass
+class CycleSummary:
+    crawl: CrawlSummary | None
+    triage: TriageSummary
+    queued: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+
+@task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def crawl_task(runtime: Runtime, sources: list[str]) -> CrawlSummary:
+    return crawl_sources(runtime, sources)
+
+
+@task(name="triage", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def triage_task(runtime: Runtime) -> TriageSummary:
+    return triage_pending(runtime)
+
+
+@task(name="queue", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def queue_task(runtime: Runtime) -> Counter[str]:
+    return queue_new_issues(runtime)
+
+
+@flow(name="monitor", log_prints=False)
+def monitor(
+    sources: list[str] | None = None, base_url: str | None = None, crawl: bool = True
+) -> CycleSummary:
+    """One monitoring cycle over ``sources`` (default: every enabled source)."""
+    started = time.monotonic()
+    runtime = Runtime(get_settings(), base_url=base_url)
+    try:
+        slugs = sources or [s.slug for s in runtime.catalog.sources if s.enabled]
+        crawled = crawl_task(runtime, slugs) if crawl and slugs else None
+        triaged = triage_task(runtime)
+        queued = queue_task(runtime)
+    finally:
+        runtime.close()
+    return CycleSummary(crawl=crawled, triage=triaged, queued=queued, seconds=time.monotonic() - started)

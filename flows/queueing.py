@@ -1,0 +1,65 @@
+"""Queue service: turn each new Issue into an admin-entered LAPOR! report draft, waiting for review."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+
+from db import audit
+from db.base import utcnow
+from db.models import Detection, Document, Report, ReportStatus
+from db.queries import issues_without_report
+from db.session import transaction
+from db.workflow import verification_due
+from flows.runtime import Runtime
+from nlp.report_text import draft_report
+
+ACTOR = "system:monitor"
+
+
+def queue_new_issues(runtime: Runtime) -> Counter[str]:
+    """Create a queued Report for every open Issue that has none; returns counts per agency short name."""
+    queued: Counter[str] = Counter()
+    functions = runtime.catalog.functions
+    with transaction(runtime.sessions) as session:
+        for issue in session.scalars(issues_without_report()).all():
+            detections = session.scalars(
+                select(Detection).where(Detection.issue_id == issue.id).order_by(Detection.id)
+            ).all()
+            documents = [session.get_one(Document, d.document_id) for d in detections]
+            lead = documents[0]
+            function = functions.get(issue.function or "LAINNYA") or functions["LAINNYA"]
+            draft = draft_report(
+                title=lead.title or issue.title,
+                text=lead.text or "",
+                function_name=function.name,
+                location_label=detections[0].location_label or "",
+                region_name=issue.region.name,
+                source_links=[d.url for d in documents],
+            )
+            now = utcnow()
+            report = Report(
+                issue_id=issue.id,
+                region_id=issue.region_id,
+                agency_id=issue.agency_id,
+                status=ReportStatus.QUEUED,
+                judul=draft.judul,
+                isi=draft.isi,
+                kategori=function.lapor_category,
+                lokasi=draft.lokasi,
+                source_links=[d.url for d in documents],
+                queued_at=now,
+                status_changed_at=now,
+                verification_due_at=verification_due(issue.region, now),
+            )
+            session.add(report)
+            audit.record(
+                session,
+                actor=ACTOR,
+                entity=report,
+                action="queued",
+                after={"status": ReportStatus.QUEUED, "agency_id": issue.agency_id},
+            )
+            queued[issue.agency.short_name if issue.agency else "(tanpa instansi)"] += 1
+    return queued

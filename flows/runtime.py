@@ -1,0 +1,47 @@
+"""Everything one cycle needs, built once from the settings: catalog, database, model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.catalog import Catalog, load_catalog
+from config.settings import Settings
+from db.session import make_engine, session_factory
+from nlp.model import ComplaintModel
+from nlp.triage import Triager
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    base_url: str | None = None  # the value of __BASE_URL__ in the sources file (demo and tests)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return load_catalog(self.settings.config_dir, self.settings.sources_file, self.base_url)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.resolved_database_url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return session_factory(self.engine)
+
+    @cached_property
+    def model(self) -> ComplaintModel:
+        return ComplaintModel.load(self.settings.model_path)
+
+    @cached_property
+    def triager(self) -> Triager:
+        return Triager(
+            self.model, self.catalog, self.settings.complaint_threshold, self.settings.review_threshold
+        )
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()

@@ -1,0 +1,107 @@
+"""The complaint model: one shared vectoriser, a complaint detector and a function classifier.
+
+Saved with skops (no pickle): loading checks every type in the file against an allow-list, so a model file
+from an untrusted path cannot run code.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import skops.io as sio
+from scipy.sparse import csr_matrix
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
+
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "nlp.", "builtins.", "collections.")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    complaint_score: float
+    function: str
+    function_score: float
+    function_alternatives: list[tuple[str, float]]
+    top_terms: list[str] = field(default_factory=list)
+
+
+class ComplaintModel:
+    """Vectoriser + detector (complaint vs not) + function classifier, with a version string."""
+
+    def __init__(
+        self,
+        vectoriser: FeatureUnion,
+        detector: LogisticRegression,
+        function_classifier: LogisticRegression,
+        version: str,
+    ) -> None:
+        self.vectoriser = vectoriser
+        self.detector = detector
+        self.function_classifier = function_classifier
+        self.version = version
+        words = vectoriser.transformer_list[0][1]
+        self._word_names = np.asarray(words.get_feature_names_out())
+        self._word_count = len(self._word_names)
+
+    def _explain(self, row: csr_matrix, n: int = 6) -> list[str]:
+        """The word features that pushed this text most towards 'complaint'."""
+        coef = self.detector.coef_[0]
+        indices = row.indices[row.indices < self._word_count]
+        if indices.size == 0:
+            return []
+        contributions = row[0, indices].toarray().ravel() * coef[indices]
+        order = np.argsort(-contributions)[:n]
+        return [str(self._word_names[indices[i]]) for i in order if contributions[i] > 0]
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        if not texts:
+            return []
+        features = csr_matrix(self.vectoriser.transform(list(texts)))
+        complaint = self.detector.predict_proba(features)[:, 1]
+        function_probs = self.function_classifier.predict_proba(features)
+        classes = self.function_classifier.classes_
+        results = []
+        for i in range(len(texts)):
+            order = np.argsort(-function_probs[i])[:3]
+            alternatives = [(str(classes[j]), float(function_probs[i, j])) for j in order]
+            results.append(
+                Prediction(
+                    complaint_score=float(complaint[i]),
+                    function=alternatives[0][0],
+                    function_score=alternatives[0][1],
+                    function_alternatives=alternatives,
+                    top_terms=self._explain(features[i]),
+                )
+            )
+        return results
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sio.dump(
+            {
+                "vectoriser": self.vectoriser,
+                "detector": self.detector,
+                "function_classifier": self.function_classifier,
+                "version": self.version,
+            },
+            path,
+            compression=zipfile.ZIP_DEFLATED,
+            compresslevel=9,
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> ComplaintModel:
+        """Load a model saved by ``save``; refuses any type outside the allow-list."""
+        if not path.exists():
+            raise FileNotFoundError(f"no model at {path}: run `pantau train`")
+        untrusted = sio.get_untrusted_types(file=path)
+        unexpected = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+        if unexpected:
+            raise ValueError(f"{path} contains types that are not allowed: {unexpected}")
+        bundle: dict[str, Any] = sio.load(path, trusted=untrusted)
+        return cls(bundle["vectoriser"], bundle["detector"], bundle["function_classifier"], bundle["version"])
