@@ -23,7 +23,7 @@ from db.models import (
 OPEN_FOR_ADMIN = (ReportStatus.QUEUED, ReportStatus.APPROVED)
 
 
-def pending_review(region_code: str | None = None) -> Select[tuple[Report]]:
+def pending_review(region_code: str | None = None) -> Select[Report]:
     """Reports Pantau queued that no operator has reviewed yet, oldest first."""
     query = select(Report).where(Report.status == ReportStatus.QUEUED).order_by(Report.queued_at, Report.id)
     if region_code:
@@ -31,7 +31,7 @@ def pending_review(region_code: str | None = None) -> Select[tuple[Report]]:
     return query
 
 
-def verification_overdue(now: datetime) -> Select[tuple[Report]]:
+def verification_overdue(now: datetime) -> Select[Report]:
     """Reports still with the admin (queued or approved, not filed) past their verification deadline."""
     return (
         select(Report)
@@ -40,7 +40,7 @@ def verification_overdue(now: datetime) -> Select[tuple[Report]]:
     )
 
 
-def followup_overdue(now: datetime) -> Select[tuple[Report]]:
+def followup_overdue(now: datetime) -> Select[Report]:
     """Reports forwarded to an OPD that has not answered within its first follow-up deadline."""
     return (
         select(Report)
@@ -51,7 +51,7 @@ def followup_overdue(now: datetime) -> Select[tuple[Report]]:
 
 def queue(
     *, region_code: str | None = None, agency_code: str | None = None, status: str | None = None
-) -> Select[tuple[Report]]:
+) -> Select[Report]:
     """The LAPOR! queue, filtered by region, instansi tujuan and status."""
     query = select(Report).join(Region, Report.region_id == Region.id).order_by(Report.queued_at, Report.id)
     if region_code:
@@ -63,7 +63,7 @@ def queue(
     return query
 
 
-def documents_to_triage(model_version: str, limit: int = 500) -> Select[tuple[Document]]:
+def documents_to_triage(model_version: str, limit: int = 500) -> Select[Document]:
     """Stored, usable documents that this model version has not looked at yet, oldest first."""
     seen = exists().where(Detection.document_id == Document.id, Detection.model_version == model_version)
     return (
@@ -100,7 +100,7 @@ def detection_with_same_content(
     return session.scalar(query)
 
 
-def issues_without_report(region_code: str | None = None) -> Select[tuple[Issue]]:
+def issues_without_report(region_code: str | None = None) -> Select[Issue]:
     """Open issues that have not been put into the LAPOR! queue yet."""
     has_report = exists().where(Report.issue_id == Issue.id)
     query = select(Issue).where(Issue.status == IssueStatus.OPEN, ~has_report).order_by(Issue.id)

@@ -7,6 +7,7 @@ routing change can be traced to the sync that made it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,7 +49,7 @@ def _sync_region(session: Session, config: RegionConfig, counts: SyncCounts) -> 
     agencies = {a.code: a for a in session.scalars(select(Agency).where(Agency.region_id == region.id))}
     for agency_spec in spec.agencies:
         agency = agencies.get(agency_spec.code)
-        fields = {
+        fields: dict[str, Any] = {
             "name": agency_spec.name,
             "short_name": agency_spec.short_name,
             "kind": agency_spec.kind.value,
@@ -99,7 +100,7 @@ def sync_catalog(session: Session, catalog: Catalog) -> SyncCounts:
     regions = {code: _sync_region(session, cfg, counts) for code, cfg in catalog.regions.items()}
     existing = {s.slug: s for s in session.scalars(select(Source))}
     for spec in catalog.sources:
-        fields = {
+        fields: dict[str, Any] = {
             "name": spec.name,
             "region_id": regions[spec.region].id,
             "platform": spec.platform.value,

@@ -13,16 +13,18 @@ from urllib.parse import urlsplit
 
 import feedparser
 import scrapy
+from lxml import etree
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
-from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from config.catalog import load_catalog
 from config.schema import Platform, SourceDef
 from config.settings import get_settings
 from crawlers.items import PageItem
+
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
 
 
 class NewsSpider(scrapy.Spider):
@@ -70,20 +72,25 @@ class NewsSpider(scrapy.Spider):
                 yield from self._article(response.urljoin(link), entry.get("title"))
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        """A sitemap index (follow each sitemap) or a urlset, news sitemaps' titles included."""
         try:
-            sitemap = Sitemap(response.body)
-        except Exception:
+            root = etree.fromstring(response.body, parser=_XML_PARSER)
+        except etree.XMLSyntaxError:
+            root = None
+        if root is None:
             self._count("sitemap_unreadable")
             return
-        for entry in sitemap:
-            loc = entry.get("loc")
+        kind = etree.QName(root).localname
+        for entry in root:
+            if not isinstance(entry.tag, str):
+                continue
+            loc = entry.findtext("{*}loc")
             if not loc:
                 continue
-            if sitemap.type == "sitemapindex":
-                yield scrapy.Request(loc, callback=self.parse_sitemap, errback=self.on_error)
+            if kind == "sitemapindex":
+                yield scrapy.Request(loc.strip(), callback=self.parse_sitemap, errback=self.on_error)
             else:
-                news = entry.get("news", {})
-                yield from self._article(loc, news.get("title") if isinstance(news, dict) else None)
+                yield from self._article(loc.strip(), entry.findtext(".//{*}news/{*}title"))
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         for url in self.article_urls_from_listing(response):

@@ -1,0 +1,97 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL), the demo sites on a local server, settings.
+
+PostgreSQL tests need the server on 127.0.0.1:5432 (trust auth); each test run creates and drops its own
+database. Without a server they skip, except with CI=true, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from config.settings import PROJECT_ROOT, Settings, get_settings
+from crawlers.localsite import serve
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+DEMO_DIR = PROJECT_ROOT / "demo"
+
+
+def need_shared_data() -> Path:
+    """The ../shared/data folder, or a skip (a failure in CI) with the reason."""
+    if not SHARED_DATA.exists():
+        message = f"{SHARED_DATA} is not here: training data is read from ../shared, never committed"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return SHARED_DATA
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    return need_shared_data()
+
+
+def _postgres_available() -> str | None:
+    try:
+        with psycopg.connect(PG_ADMIN, connect_timeout=3):
+            return None
+    except psycopg.OperationalError as exc:
+        return str(exc).strip()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    problem = _postgres_available()
+    if problem:
+        message = f"PostgreSQL on 127.0.0.1:5432 is not reachable: {problem}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return PG_ADMIN
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind, dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'pantau.db'}"
+        return
+    admin = request.getfixturevalue("postgres_server")
+    name = f"pantau_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Pantau settings for one test: its own database and var folder, the demo sources, no crawl delay."""
+    env = {
+        "PANTAU_VAR_DIR": str(tmp_path / "var"),
+        "PANTAU_DATABASE_URL": database_url,
+        "PANTAU_SOURCES_FILE": str(DEMO_DIR / "sources.yaml"),
+        "PANTAU_DOWNLOAD_DELAY": "0",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def demo_site() -> Iterator[str]:
+    """The bundled demo news sites, served on a free port of 127.0.0.1."""
+    with serve(DEMO_DIR / "sites") as base_url:
+        yield base_url

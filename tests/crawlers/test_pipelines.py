@@ -1,0 +1,84 @@
+"""Canonicalise, extract and validate on saved pages, including broken ones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from crawlers.items import PageItem
+from crawlers.pipelines.canonicalize import CanonicalizePipeline, canonical_url
+from crawlers.pipelines.extract import ExtractPipeline, content_hash
+from crawlers.pipelines.validate import ValidatePipeline
+
+from .conftest import saved
+
+
+def _item(body: bytes, encoding: str = "utf-8", url: str = "http://a.test/x.html", status: int = 200) -> PageItem:
+    return PageItem(
+        source_slug="s", region_code="64.08", url=url, http_status=status, body=body,
+        html=body.decode(encoding, errors="replace"), encoding=encoding, fetched_at=datetime.now(UTC),
+        timezone="Asia/Makassar",
+    )
+
+
+def _through(item: PageItem, stats) -> PageItem:  # type: ignore[no-untyped-def]
+    for pipeline in (CanonicalizePipeline(stats, None), ExtractPipeline(stats), ValidatePipeline(stats)):
+        item = pipeline.process_item(item)
+    return item
+
+
+def test_canonical_url_drops_tracking_and_fragment() -> None:
+    assert canonical_url("HTTP://News.Test:80/a.html?utm_source=x&id=2#top") == "http://news.test/a.html?id=2"
+
+
+def test_canonical_url_of_a_relocatable_mirror_uses_the_placeholder(stats) -> None:  # type: ignore[no-untyped-def]
+    item = _item(b"x", url="http://127.0.0.1:4321/arsip/a.html?utm_medium=social")
+    CanonicalizePipeline(stats, "http://127.0.0.1:4321").process_item(item)
+    assert item.canonical_url == "__BASE_URL__/arsip/a.html"
+
+
+def test_article_is_extracted_with_title_date_author(stats) -> None:  # type: ignore[no-untyped-def]
+    item = _through(_item(saved("wartakutim/berita/jalan-rusak-bengalon.html").read_bytes()), stats)
+    assert item.quarantine_reason is None
+    assert item.title and item.title.startswith("Jalan Poros Desa Tepian Langsat Rusak Parah")
+    assert "Kecamatan Bengalon" in (item.text or "")
+    assert "Baca juga" not in (item.text or "")
+    assert item.author == "Bayu Pratama"
+    assert item.published_at == datetime(2026, 11, 3, 1, 20, tzinfo=UTC)
+    assert item.content_hash == content_hash(item.text or "")
+    assert stats.get_value("pantau/validate/valid") == 1
+
+
+def test_latin1_page_keeps_its_characters(stats) -> None:  # type: ignore[no-untyped-def]
+    body = saved("kabarsangatta/artikel/jalan-longsor-kaliorang-latin1.html").read_bytes()
+    item = _through(_item(body, encoding="cp1252"), stats)
+    assert item.quarantine_reason is None
+    assert "Andréas" in (item.text or "") and "60°" in (item.text or "")
+
+
+def test_empty_page_is_quarantined_with_reason(stats) -> None:  # type: ignore[no-untyped-def]
+    item = _through(_item(b"   "), stats)
+    assert item.quarantine_reason == "empty page"
+    assert stats.get_value("pantau/extract/quarantined/empty page") == 1
+
+
+def test_page_without_article_text_is_quarantined(stats) -> None:  # type: ignore[no-untyped-def]
+    item = _through(_item(b"<html><body><nav><a href='/'>Beranda</a></nav></body></html>"), stats)
+    assert item.quarantine_reason is not None
+
+
+def test_broken_html_still_yields_text(stats) -> None:  # type: ignore[no-untyped-def]
+    paragraphs = "".join(f"<p>Warga mengeluhkan jalan rusak paragraf {i} tanpa penutup" for i in range(12))
+    body = f"<html><head><title>Jalan rusak</title><body><article><h1>Jalan rusak</h1>{paragraphs}".encode()
+    item = _through(_item(body), stats)
+    assert item.quarantine_reason is None
+    assert "paragraf 11" in (item.text or "")
+
+
+def test_short_text_is_quarantined_by_validation(stats) -> None:  # type: ignore[no-untyped-def]
+    body = b"<html><head><title>Singkat</title></head><body><article><p>Hanya satu kalimat.</p></article></body></html>"
+    item = _through(_item(body), stats)
+    assert item.quarantine_reason == "text shorter than 200 characters"
+
+
+def test_content_hash_ignores_case_and_spacing() -> None:
+    assert content_hash("Jalan  Rusak\n di Bengalon") == content_hash("jalan rusak di bengalon")
