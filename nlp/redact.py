@@ -6,7 +6,7 @@ import re
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
-_PHONE = re.compile(r"(?<![\w])(?:\+62|62|0)8\d{1,3}[\s.-]?\d{3,4}[\s.-]?\d{3,5}(?!\d)")
+_PHONE = re.compile(r"(?<![\w+])(?:\+62[\s-]?|62|0)8\d{1,3}[\s.-]?\d{3,4}[\s.-]?\d{3,5}(?!\d)")
 
 
 def redact(text: str) -> str:

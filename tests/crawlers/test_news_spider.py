@@ -14,7 +14,14 @@ from .conftest import BASE, file_response
 
 def _spider(platform: str, url: str, pattern: str | None = None, limit: int = 100) -> NewsSpider:
     source = SourceDef.model_validate(
-        {"slug": "t", "name": "T", "region": "64.08", "platform": platform, "url": url, "article_pattern": pattern}
+        {
+            "slug": "t",
+            "name": "T",
+            "region": "64.08",
+            "platform": platform,
+            "url": url,
+            "article_pattern": pattern,
+        }
     )
     spider = NewsSpider(source, "Asia/Makassar", limit)
     spider._set_crawler(get_crawler(NewsSpider))

@@ -12,10 +12,18 @@ from crawlers.pipelines.validate import ValidatePipeline
 from .conftest import saved
 
 
-def _item(body: bytes, encoding: str = "utf-8", url: str = "http://a.test/x.html", status: int = 200) -> PageItem:
+def _item(
+    body: bytes, encoding: str = "utf-8", url: str = "http://a.test/x.html", status: int = 200
+) -> PageItem:
     return PageItem(
-        source_slug="s", region_code="64.08", url=url, http_status=status, body=body,
-        html=body.decode(encoding, errors="replace"), encoding=encoding, fetched_at=datetime.now(UTC),
+        source_slug="s",
+        region_code="64.08",
+        url=url,
+        http_status=status,
+        body=body,
+        html=body.decode(encoding, errors="replace"),
+        encoding=encoding,
+        fetched_at=datetime.now(UTC),
         timezone="Asia/Makassar",
     )
 

@@ -36,8 +36,14 @@ def _report(session, region: Region, agency: Agency, queued_at: datetime) -> Rep
     session.add(issue)
     session.flush()
     report = Report(
-        issue_id=issue.id, region_id=region.id, agency_id=agency.id, judul="Jalan rusak", isi="isi",
-        kategori="Infrastruktur", lokasi="Kec. Bengalon", queued_at=queued_at,
+        issue_id=issue.id,
+        region_id=region.id,
+        agency_id=agency.id,
+        judul="Jalan rusak",
+        isi="isi",
+        kategori="Infrastruktur",
+        lokasi="Kec. Bengalon",
+        queued_at=queued_at,
         verification_due_at=verification_due(region, queued_at),
     )
     session.add(report)
@@ -50,8 +56,19 @@ def test_migrations_create_every_table(database_url: str) -> None:
     engine = make_engine(database_url)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
-    expected = {"region", "agency", "route", "source", "crawl_run", "document", "detection", "issue", "report",
-                "user_account", "audit_log"}
+    expected = {
+        "region",
+        "agency",
+        "route",
+        "source",
+        "crawl_run",
+        "document",
+        "detection",
+        "issue",
+        "report",
+        "user_account",
+        "audit_log",
+    }
     assert expected <= tables
 
 

@@ -1,0 +1,97 @@
+"""The whole cycle through the Prefect flow against the local demo sites, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from config.settings import Settings
+from db.models import CrawlRun, Document, DocumentStatus, Report
+from db.session import DatabaseUnavailable
+from flows.runtime import Runtime
+from flows.setup import initialise
+
+# Complaint articles of the demo that must reach a Kutai Timur OPD, by (source, slug) -> agency code.
+EXPECTED_ROUTES = {
+    "berita/jalan-rusak-bengalon.html": "PUPR",
+    "berita/lampu-pju-padam-sangatta-utara.html": "PERKIM",
+    "berita/banjir-drainase-tersumbat-teluk-lingga.html": "PUPR",
+    "berita/sampah-menumpuk-tps-teluk-pandan.html": "DLH",
+    "berita/air-pdam-mati-sangkima.html": "PDAM",
+    "berita/puskesmas-tanpa-dokter-muara-wahau.html": "DINKES",
+    "artikel/lampu-jalan-padam-kongbeng.html": "PERKIM",
+    "artikel/plafon-sekolah-ambruk-sangkulirang.html": "DISDIKBUD",
+}
+CEREMONIES = [
+    "berita/kutim-raih-penghargaan-sp4n-lapor.html",
+    "berita/diskominfo-sosialisasi-pengelolaan-pengaduan.html",
+    "artikel/statistik-pengaduan-lapor-kutim.html",
+    "berita/pelatihan-aparatur-desa.html",
+]
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def runtime(settings: Settings, demo_site: str) -> Iterator[Runtime]:
+    rt = Runtime(settings, base_url=demo_site)
+    initialise(rt)
+    yield rt
+    rt.close()
+
+
+@pytest.mark.slow
+def test_monitor_cycle_queues_complaints_for_the_right_opd(
+    runtime: Runtime, demo_site: str, prefect_harness: None
+) -> None:
+    from flows.monitor import monitor
+
+    summary = monitor(base_url=demo_site)
+    assert summary.crawl is not None
+    assert summary.crawl.stored >= 45  # 12 + 7 sample articles, 26 saved national pages
+    assert summary.crawl.quarantined == 1  # the empty page, with its reason
+    assert summary.crawl.failed == {"http_500": 1, "http_404": 1, "cancelled_too_large": 1}
+    assert summary.crawl.skipped == {"seen_in_crawl": 1}  # the re-shared URL with tracking parameters
+
+    with runtime.sessions() as session:
+        reports = session.scalars(select(Report)).all()
+        routed = {r.source_links[0].split("/", 4)[-1]: r.agency.code for r in reports if r.agency}
+        for slug, agency in EXPECTED_ROUTES.items():
+            assert routed.get(slug) == agency, slug
+        for slug in CEREMONIES:
+            assert slug not in routed, slug
+        bengalon = next(r for r in reports if r.source_links[0].endswith("jalan-rusak-bengalon.html"))
+        assert "Bengalon" in bengalon.lokasi and bengalon.status == "queued"
+        assert bengalon.kategori == "Infrastruktur"
+        assert bengalon.verification_due_at > bengalon.queued_at
+        quarantined = session.scalars(
+            select(Document).where(Document.status == DocumentStatus.QUARANTINED)
+        ).all()
+        assert [d.quarantine_reason for d in quarantined] == ["empty page"]
+        run = session.scalars(select(CrawlRun)).one()
+        assert run.status == "succeeded" and run.stats["wartakutim"]["pantau/persist/ok"] == 12
+
+    again = monitor(base_url=demo_site)
+    assert again.crawl is not None and again.crawl.stored == 0
+    assert again.crawl.skipped["already_stored"] == summary.crawl.stored + summary.crawl.quarantined
+    assert again.triage.documents == 0 and sum(again.queued.values()) == 0
+    with runtime.sessions() as session:
+        assert session.scalar(select(func.count(Report.id))) == len(reports)
+        assert (
+            session.scalar(select(func.count(Document.id)))
+            == summary.crawl.stored + summary.crawl.quarantined
+        )
+
+
+def test_down_database_is_a_clear_error(tmp_path, demo_site: str) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(var_dir=tmp_path, database_url="postgresql+psycopg://postgres@127.0.0.1:1/none")
+    with pytest.raises(DatabaseUnavailable, match="cannot connect"):
+        initialise(Runtime(settings, base_url=demo_site))
