@@ -90,13 +90,13 @@ def test_broken_yaml_names_its_line(config_copy: Path) -> None:
 
 def test_missing_route_is_refused(config_copy: Path) -> None:
     _edit(config_copy / REGION_FILE, "  KEBAKARAN: DAMKAR\n", "")
-    with pytest.raises(ConfigError, match="no route for function.*KEBAKARAN"):
+    with pytest.raises(ConfigError, match=r"no route for function.*KEBAKARAN"):
         load_catalog(config_copy, config_copy / "sources.yaml")
 
 
 def test_desa_outside_its_kecamatan_is_refused(config_copy: Path) -> None:
     _edit(config_copy / "wilayah/64.08.yaml", "code: 64.08.09.2001", "code: 64.08.10.2001")
-    with pytest.raises(ConfigError, match="desa 64.08.10.2001 is not in kecamatan 64.08.09"):
+    with pytest.raises(ConfigError, match=r"desa 64\.08\.10\.2001 is not in kecamatan 64\.08\.09"):
         load_catalog(config_copy, config_copy / "sources.yaml")
 
 

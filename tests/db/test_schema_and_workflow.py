@@ -1,4 +1,4 @@
-"""Migrations, config sync, deadlines, the report state machine and named queries, on SQLite and PostgreSQL."""
+"""Migrations, config sync, deadlines, the report workflow and named queries, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ DEMO_COMPLAINTS = {
     "kabarsangatta/artikel/jalan-longsor-kaliorang-latin1.html": "BENCANA",
 }
 KNOWN_FUNCTION_MISSES = {
-    # BENCANA has 41 Surabaya examples and few posts: the model says DRAINASE (issue 3 strengthens thin classes)
+    # BENCANA has few examples (41 Surabaya rows): the model says DRAINASE; issue 3 strengthens thin classes
     "kabarsangatta/artikel/jalan-longsor-kaliorang-latin1.html",
 }
 COMPLAINT_HANDLING_NEWS = [
