@@ -83,7 +83,7 @@ def test_broken_html_still_yields_text(stats) -> None:  # type: ignore[no-untype
 
 
 def test_short_text_is_quarantined_by_validation(stats) -> None:  # type: ignore[no-untyped-def]
-    body = b"<html><head><title>Singkat</title></head><body><article><p>Satu kalimat.</p></article></body></html>"
+    body = b"<html><head><title>Singkat</title></head><body><article><p>Satu.</p></article></body></html>"
     item = _through(_item(body), stats)
     assert item.quarantine_reason == "text shorter than 200 characters"
 
