@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck train bench clean
+.PHONY: demo test lint typecheck train clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Pantau needs Python 3.11+")'
@@ -30,9 +30,6 @@ typecheck: $(STAMP)
 
 train: $(STAMP)
 	$(BIN)/pantau train
-
-bench: $(STAMP)
-	$(BIN)/python -m bench.triage
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

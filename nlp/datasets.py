@@ -7,6 +7,7 @@ is the same on every machine and in every run.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -166,3 +167,20 @@ def sp4n_tweets(data_dir: Path) -> list[Example]:
 
 def all_examples(data_dir: Path) -> list[Example]:
     return [*surabaya(data_dir), *infrastructure_tweets(data_dir), *sp4n_tweets(data_dir)]
+
+
+TEAM_NEWS = Path(__file__).resolve().parent / "corpus" / "team_news.jsonl"
+
+
+def team_news(path: Path = TEAM_NEWS) -> list[Example]:
+    """Fictional regional news articles the team wrote (outside Kutai Timur), both kinds, in the repository."""
+    examples = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                row = json.loads(line)
+                text = f"{row['title']}\n{row['text']}"
+                examples.append(
+                    Example(f"team:{row['id']}", text, row["label"], row["function"], None, "team_news")
+                )
+    return examples

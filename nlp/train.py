@@ -16,7 +16,7 @@ from typing import Any
 
 from sklearn.linear_model import LogisticRegression
 
-from nlp.datasets import COMPLAINT, Example, infrastructure_tweets, sp4n_tweets, surabaya
+from nlp.datasets import COMPLAINT, Example, infrastructure_tweets, sp4n_tweets, surabaya, team_news
 from nlp.features import build_vectoriser
 from nlp.metrics import detection_report, function_report
 from nlp.model import ComplaintModel
@@ -41,7 +41,7 @@ class TrainingData:
 
 def prepare(data_dir: Path) -> TrainingData:
     sby = surabaya(data_dir)
-    labelled = [*infrastructure_tweets(data_dir), *sp4n_tweets(data_dir), *news_pages(data_dir)]
+    labelled = [*infrastructure_tweets(data_dir), *sp4n_tweets(data_dir), *news_pages(data_dir), *team_news()]
     everything = [*sby, *labelled]
     held_out = [e for e in everything if e.held_out]
     sby_train = [e for e in sby if not e.held_out]

@@ -5,15 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
-from typing import Self
 from zoneinfo import ZoneInfo
 
 import htmldate
 import trafilatura
-from scrapy.crawler import Crawler
-from scrapy.statscollectors import StatsCollector
 
 from crawlers.items import PageItem
+from crawlers.pipelines.counting import CountingPipeline
 
 _SPACE = re.compile(r"\s+")
 
@@ -35,15 +33,7 @@ def published_at(html: str, timezone: str) -> datetime | None:
     return moment
 
 
-class ExtractPipeline:
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        assert crawler.stats is not None
-        return cls(crawler.stats)
-
+class ExtractPipeline(CountingPipeline):
     def _quarantine(self, item: PageItem, reason: str) -> PageItem:
         item.quarantine_reason = reason
         self.stats.inc_value(f"pantau/extract/quarantined/{reason.split(':')[0]}")

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Self
-
-from scrapy.crawler import Crawler
-from scrapy.statscollectors import StatsCollector
-
 from crawlers.items import PageItem
+from crawlers.pipelines.counting import CountingPipeline
 
 MIN_TEXT_CHARS = 200
 OPTIONAL_FIELDS = ("title", "author", "published_at")
 
 
-class ValidatePipeline:
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        assert crawler.stats is not None
-        return cls(crawler.stats)
-
+class ValidatePipeline(CountingPipeline):
     def process_item(self, item: PageItem) -> PageItem:
         if item.quarantine_reason:
             return item
