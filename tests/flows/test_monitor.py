@@ -24,11 +24,16 @@ EXPECTED_ROUTES = {
     "artikel/lampu-jalan-padam-kongbeng.html": "PERKIM",
     "artikel/plafon-sekolah-ambruk-sangkulirang.html": "DISDIKBUD",
 }
+# The demo's news that reports no problem: ceremonies, awards, an inauguration, a festival, meetings.
 CEREMONIES = [
     "berita/kutim-raih-penghargaan-sp4n-lapor.html",
     "berita/diskominfo-sosialisasi-pengelolaan-pengaduan.html",
-    "artikel/statistik-pengaduan-lapor-kutim.html",
+    "berita/bupati-resmikan-jalan-kaubun.html",
+    "berita/festival-olahraga-budaya-sangatta.html",
     "berita/pelatihan-aparatur-desa.html",
+    "artikel/statistik-pengaduan-lapor-kutim.html",
+    "artikel/musrenbang-desa-teluk-singkama.html",
+    "artikel/desa-pulung-sari-juara-lomba-desa.html",
 ]
 
 
