@@ -173,7 +173,7 @@ TEAM_NEWS = Path(__file__).resolve().parent / "corpus" / "team_news.jsonl"
 
 
 def team_news(path: Path = TEAM_NEWS) -> list[Example]:
-    """Fictional regional news articles the team wrote (outside Kutai Timur), both kinds, in the repository."""
+    """Fictional regional news articles the team wrote (outside Kutai Timur), both kinds, kept in the repo."""
     examples = []
     with path.open(encoding="utf-8") as handle:
         for line in handle:
