@@ -9,7 +9,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from nlp.text import normalise
 
-CHAR_FEATURES = 2**15
+CHAR_FEATURES = 2**14
 
 
 def build_vectoriser() -> FeatureUnion:
@@ -17,7 +17,7 @@ def build_vectoriser() -> FeatureUnion:
         preprocessor=normalise,
         ngram_range=(1, 2),
         min_df=2,
-        max_features=30_000,
+        max_features=15_000,
         sublinear_tf=True,
         dtype=np.float32,
     )
