@@ -72,6 +72,10 @@ def load_functions(path: Path) -> dict[str, FunctionDef]:
     doc = YamlDocument.read(path)
     parsed = doc.validate(FunctionsFile)
     _unique(doc, ((f.code, ["functions", i, "code"]) for i, f in enumerate(parsed.functions)), "function")
+    codes = {f.code for f in parsed.functions}
+    for i, function in enumerate(parsed.functions):
+        if function.parent is not None and function.parent not in codes:
+            raise doc.error(["functions", i, "parent"], f"unknown parent function {function.parent!r}")
     return {f.code: f for f in parsed.functions}
 
 

@@ -24,6 +24,11 @@ class FunctionDef(_Strict):
     name: str
     lapor_category: str = Field(description="Kategori used when the report is filed into LAPOR!")
     urgent: bool = False
+    parent: Code | None = Field(
+        default=None,
+        description="A code of ../shared/domain.md's taxonomy this one refines; used where a routing table "
+        "knows only those codes",
+    )
 
 
 class FunctionsFile(_Strict):

@@ -84,6 +84,7 @@ _TOPIC_RULES: list[tuple[str, str]] = [
     ),
     (r"pegawai|\bpns\b|\basn\b|disiplin|oknum|pungli|cpns|pppk", "KEPEGAWAIAN"),
     (r"izin|perizinan|\bpbg\b|\bimb\b|\bskrk\b", "PERIZINAN"),
+    (r"aplikasi|website|\bweb\b|situs|wifi|fiber optic|internet|e-gov", "LAYANAN_DIGITAL"),
     (r"rt/rw|kelurahan|kecamatan|surat|domisili|ahli waris|musrenbang|padat karya|nikah", "LAYANAN_WILAYAH"),
     (r"rusun|rumah tidak layak|fasilitas umum|makam|permakaman|aset|lapangan|pasar|balai", "FASUM"),
 ]
@@ -104,6 +105,7 @@ _AGENCY_FALLBACK = {
     "BPBD": "BENCANA",
     "DAMKAR": "KEBAKARAN",
     "PLN": "LISTRIK",
+    "KOMINFO": "LAYANAN_DIGITAL",
 }
 
 

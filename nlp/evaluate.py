@@ -59,6 +59,16 @@ def read_routing(path: Path) -> dict[str, str]:
     return data
 
 
+def routed_agency(function: str, routing: dict[str, str], parents: dict[str, str]) -> str:
+    """The agency a routing table gives a function; a refined code it lacks falls back on its parent."""
+    code: str | None = function
+    while code is not None:
+        if code in routing:
+            return routing[code]
+        code = parents.get(code)
+    return "OTHER"
+
+
 def evaluate(
     kind: str,
     model: ComplaintModel,
@@ -67,6 +77,7 @@ def evaluate(
     *,
     threshold: float = 0.5,
     routing: dict[str, str] | None = None,
+    parents: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     if kind not in KINDS:
         raise EvaluationDataError(f"unknown evaluation {kind!r}; choose one of {', '.join(KINDS)}")
@@ -82,7 +93,8 @@ def evaluate(
     else:
         if routing is None:
             raise EvaluationDataError("routing evaluation needs a routing table")
-        report = classification_report(list(labels), [routing.get(p.function, "OTHER") for p in predictions])
+        predicted = [routed_agency(p.function, routing, parents or {}) for p in predictions]
+        report = classification_report(list(labels), predicted)
     report.update(
         kind=kind,
         model_version=model.version,

@@ -10,13 +10,18 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 COMPLAINT = "complaint"
 
 
-def classification_report(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
-    """Macro-F1 over the labels present in ``gold``; a prediction outside them counts as wrong."""
+def classification_report(
+    gold: Sequence[str], predicted: Sequence[str], known: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Macro-F1 over the labels present in ``gold``; a prediction outside them counts as wrong.
+
+    ``known`` labels always get a row and a column of the confusion matrix, even when absent.
+    """
     labels = sorted(set(gold))
     precision, recall, f1, support = precision_recall_fscore_support(
         gold, predicted, labels=labels, zero_division=0
     )
-    matrix_labels = sorted(set(gold) | set(predicted))
+    matrix_labels = sorted(set(gold) | set(predicted) | set(known))
     return {
         "macro_f1": float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)),
         "accuracy": float(sum(g == p for g, p in zip(gold, predicted, strict=True)) / max(len(gold), 1)),
@@ -40,7 +45,7 @@ def classification_report(gold: Sequence[str], predicted: Sequence[str]) -> dict
 def detection_report(gold: Sequence[str], scores: Sequence[float], threshold: float) -> dict[str, Any]:
     """Binary report for complaint detection: the complaint class's F1, precision and recall, plus macro."""
     predicted = [COMPLAINT if s >= threshold else "not_complaint" for s in scores]
-    report = classification_report(gold, predicted)
+    report = classification_report(gold, predicted, known=(COMPLAINT, "not_complaint"))
     positive = report["per_class"].get(COMPLAINT, {"precision": 0.0, "recall": 0.0, "f1": 0.0})
     report.update(
         threshold=threshold, f1=positive["f1"], precision=positive["precision"], recall=positive["recall"]

@@ -16,7 +16,9 @@ import numpy as np
 import skops.io as sio
 from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion
+
+from nlp.features import TokenVectoriser
+from nlp.text import tokens
 
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "nlp.", "builtins.", "collections.")
 
@@ -35,7 +37,7 @@ class ComplaintModel:
 
     def __init__(
         self,
-        vectoriser: FeatureUnion,
+        vectoriser: TokenVectoriser,
         detector: LogisticRegression,
         function_classifier: LogisticRegression,
         version: str,
@@ -44,29 +46,34 @@ class ComplaintModel:
         self.detector = detector
         self.function_classifier = function_classifier
         self.version = version
-        words = vectoriser.transformer_list[0][1]
-        self._word_names = np.asarray(words.get_feature_names_out())
-        self._word_count = len(self._word_names)
+        names = vectoriser.feature_names()
+        # stems ("~perbaik") explain nothing to an operator: only words and word pairs are shown
+        self._shown = np.array([not name.startswith("~") for name in names])
+        self._names = np.asarray(names)
 
     def _explain(self, row: csr_matrix, n: int = 6) -> list[str]:
-        """The word features that pushed this text most towards 'complaint'."""
+        """The words and word pairs that pushed this text most towards 'complaint'."""
         coef = self.detector.coef_[0]
-        indices = row.indices[row.indices < self._word_count]
+        indices = row.indices[self._shown[row.indices]]
         if indices.size == 0:
             return []
         contributions = row[0, indices].toarray().ravel() * coef[indices]
         order = np.argsort(-contributions)[:n]
-        return [str(self._word_names[indices[i]]) for i in order if contributions[i] > 0]
+        return [str(self._names[indices[i]]) for i in order if contributions[i] > 0]
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        if not texts:
+        return self.predict_tokens([tokens(text) for text in texts])
+
+    def predict_tokens(self, documents: Sequence[list[str]]) -> list[Prediction]:
+        """Predictions for texts already tokenised with ``nlp.text.tokens``."""
+        if not documents:
             return []
-        features = csr_matrix(self.vectoriser.transform(list(texts)))
+        features = self.vectoriser.transform_tokens(documents)
         complaint = self.detector.predict_proba(features)[:, 1]
         function_probs = self.function_classifier.predict_proba(features)
         classes = self.function_classifier.classes_
         results = []
-        for i in range(len(texts)):
+        for i in range(len(documents)):
             order = np.argsort(-function_probs[i])[:3]
             alternatives = [(str(classes[j]), float(function_probs[i, j])) for j in order]
             results.append(

@@ -54,11 +54,9 @@ def prepare(data_dir: Path) -> TrainingData:
 
 def train(data: TrainingData) -> ComplaintModel:
     texts = [e.text for e in data.detection_train]
-    vectoriser = build_vectoriser()
-    features = vectoriser.fit_transform(texts)
-    # The words cut by max_features are kept only for introspection; dropping them keeps the file small.
-    vectoriser.transformer_list[0][1].stop_words_ = None
-    detector = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000, random_state=SEED)
+    vectoriser = build_vectoriser().fit([*texts, *(e.text for e in data.function_train)])
+    features = vectoriser.transform(texts)
+    detector = LogisticRegression(C=4.0, class_weight="balanced", max_iter=3000, random_state=SEED)
     detector.fit(features, [int(e.label == COMPLAINT) for e in data.detection_train])
     function_features = vectoriser.transform([e.text for e in data.function_train])
     function_classifier = LogisticRegression(C=8.0, class_weight="balanced", max_iter=3000, random_state=SEED)
