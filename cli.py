@@ -263,8 +263,15 @@ def evaluate(
                     f: region_cfg.agencies[a].canonical for f, a in region_cfg.definition.routes.items()
                 }
         model = ComplaintModel.load(settings.model_path)
+        parents = {code: f.parent for code, f in _runtime().catalog.functions.items() if f.parent}
         result = run_evaluation(
-            kind, model, texts, labels, threshold=settings.complaint_threshold, routing=table_routes
+            kind,
+            model,
+            texts,
+            labels,
+            threshold=settings.complaint_threshold,
+            routing=table_routes,
+            parents=parents,
         )
     except (EvaluationDataError, FileNotFoundError) as exc:
         _fail(str(exc))
