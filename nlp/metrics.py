@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 COMPLAINT = "complaint"
@@ -48,9 +49,29 @@ def detection_report(gold: Sequence[str], scores: Sequence[float], threshold: fl
     report = classification_report(gold, predicted, known=(COMPLAINT, "not_complaint"))
     positive = report["per_class"].get(COMPLAINT, {"precision": 0.0, "recall": 0.0, "f1": 0.0})
     report.update(
-        threshold=threshold, f1=positive["f1"], precision=positive["precision"], recall=positive["recall"]
+        threshold=threshold,
+        f1=positive["f1"],
+        precision=positive["precision"],
+        recall=positive["recall"],
+        calibration=calibration_report(gold, scores),
     )
     return report
+
+
+def calibration_report(gold: Sequence[str], scores: Sequence[float], bins: int = 10) -> dict[str, float]:
+    """How far the complaint probability is from the observed frequency: Brier score and expected
+    calibration error (ECE: per-bin |mean score - share of complaints|, weighted by the bin's size)."""
+    if not scores:
+        return {"brier": 0.0, "ece": 0.0}
+    truth = np.array([g == COMPLAINT for g in gold], dtype=float)
+    prob = np.clip(np.asarray(scores, dtype=float), 0.0, 1.0)
+    which = np.minimum((prob * bins).astype(int), bins - 1)
+    ece = sum(
+        abs(prob[which == b].mean() - truth[which == b].mean()) * (which == b).sum()
+        for b in range(bins)
+        if (which == b).any()
+    ) / len(prob)
+    return {"brier": float(np.mean((prob - truth) ** 2)), "ece": float(ece)}
 
 
 def function_report(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:

@@ -41,11 +41,13 @@ class ComplaintModel:
         detector: LogisticRegression,
         function_classifier: LogisticRegression,
         version: str,
+        calibration: tuple[float, float] = (1.0, 0.0),
     ) -> None:
         self.vectoriser = vectoriser
         self.detector = detector
         self.function_classifier = function_classifier
         self.version = version
+        self.calibration = calibration
         names = vectoriser.feature_names()
         # stems ("~perbaik") explain nothing to an operator: only words and word pairs are shown
         self._shown = np.array([not name.startswith("~") for name in names])
@@ -69,7 +71,8 @@ class ComplaintModel:
         if not documents:
             return []
         features = self.vectoriser.transform_tokens(documents)
-        complaint = self.detector.predict_proba(features)[:, 1]
+        slope, intercept = self.calibration
+        complaint = 1.0 / (1.0 + np.exp(-(slope * self.detector.decision_function(features) + intercept)))
         function_probs = self.function_classifier.predict_proba(features)
         classes = self.function_classifier.classes_
         results = []
@@ -95,6 +98,7 @@ class ComplaintModel:
                 "detector": self.detector,
                 "function_classifier": self.function_classifier,
                 "version": self.version,
+                "calibration": list(self.calibration),
             },
             path,
             compression=zipfile.ZIP_DEFLATED,
@@ -111,4 +115,11 @@ class ComplaintModel:
         if unexpected:
             raise ValueError(f"{path} contains types that are not allowed: {unexpected}")
         bundle: dict[str, Any] = sio.load(path, trusted=untrusted)
-        return cls(bundle["vectoriser"], bundle["detector"], bundle["function_classifier"], bundle["version"])
+        slope, intercept = bundle.get("calibration", (1.0, 0.0))
+        return cls(
+            bundle["vectoriser"],
+            bundle["detector"],
+            bundle["function_classifier"],
+            bundle["version"],
+            (float(slope), float(intercept)),
+        )

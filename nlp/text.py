@@ -9,7 +9,7 @@ from functools import lru_cache
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"@\w+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_REPEAT = re.compile(r"(\w)\1{2,}")
+_REPEAT = re.compile(r"([^\W\d_])\1{2,}")  # letters only: "1000000" stays a number
 _SPACE = re.compile(r"\s+")
 
 # Informal spellings common in Indonesian posts, mapped to the standard word the models saw most.

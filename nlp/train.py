@@ -14,7 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from nlp.datasets import COMPLAINT, Example, infrastructure_tweets, sp4n_tweets, surabaya, team_news
 from nlp.features import build_vectoriser
@@ -56,15 +59,29 @@ def train(data: TrainingData) -> ComplaintModel:
     texts = [e.text for e in data.detection_train]
     vectoriser = build_vectoriser().fit([*texts, *(e.text for e in data.function_train)])
     features = vectoriser.transform(texts)
+    gold = [int(e.label == COMPLAINT) for e in data.detection_train]
     detector = LogisticRegression(C=4.0, class_weight="balanced", max_iter=3000, random_state=SEED)
-    detector.fit(features, [int(e.label == COMPLAINT) for e in data.detection_train])
+    calibration = platt_calibration(detector, features, gold)
+    detector.fit(features, gold)
     function_features = vectoriser.transform([e.text for e in data.function_train])
     function_classifier = LogisticRegression(C=8.0, class_weight="balanced", max_iter=3000, random_state=SEED)
     function_classifier.fit(function_features, [e.function for e in data.function_train])
     for classifier in (detector, function_classifier):
         classifier.coef_ = classifier.coef_.astype("float32")
     version = f"tfidf-lr-{datetime.now(UTC):%Y%m%d}-{data.digest()[:8]}"
-    return ComplaintModel(vectoriser, detector, function_classifier, version)
+    return ComplaintModel(vectoriser, detector, function_classifier, version, calibration)
+
+
+def platt_calibration(
+    detector: LogisticRegression, features: csr_matrix, gold: list[int]
+) -> tuple[float, float]:
+    """Platt scaling fitted on out-of-fold decision scores: (slope, intercept) so that
+    ``sigmoid(slope * score + intercept)`` is a probability. The class weights that help the detector find
+    rare complaints make its raw probabilities too eager; this maps them back to observed frequencies."""
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+    scores = cross_val_predict(detector, features, gold, cv=folds, method="decision_function")
+    platt = LogisticRegression(C=1e6, max_iter=1000).fit(np.asarray(scores).reshape(-1, 1), gold)
+    return float(platt.coef_[0, 0]), float(platt.intercept_[0])
 
 
 def evaluate_held_out(model: ComplaintModel, data: TrainingData) -> dict[str, Any]:
