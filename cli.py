@@ -116,6 +116,13 @@ def _print_cycle(summary, title: str) -> None:  # type: ignore[no-untyped-def]
     table.add_row("Perlu ditinjau (needs review)", str(bands.get("review", 0)))
     table.add_row("Bukan aduan (not complaints)", str(bands.get("not_complaint", 0)))
     table.add_row("Isu baru (new issues)", str(summary.triage.issues_created))
+    joined = summary.triage.issues_joined
+    table.add_row(
+        "Digabung ke isu yang ada (joined an issue)",
+        ", ".join(f"{k}: {v}" for k, v in sorted(joined.items())) or "0",
+    )
+    table.add_row("Mendesak (urgent)", str(summary.triage.urgent))
+    table.add_row("Bukan wewenang (outside the region)", str(summary.triage.outside_region))
     queued: Counter[str] = summary.queued
     table.add_row("Laporan diantrekan (reports queued)", str(sum(queued.values())))
     for agency, count in sorted(queued.items()):
@@ -304,6 +311,19 @@ def regions_import(
     target = settings.config_dir / "wilayah" / f"{code}.yaml"
     count = write_gazetteer(source, code, target)
     console.print(f"{target}: {count} places")
+
+
+@regions_app.command("kabkota")
+def regions_kabkota(
+    wilayah: Annotated[Path | None, typer.Option(help="wilayah.csv (default ../shared/data/regions)")] = None,
+) -> None:
+    """Write config/data/wilayah/indonesia-kabkota.yaml (every kabupaten/kota, to flag other regions)."""
+    from config.wilayah import write_kabkota
+
+    settings = get_settings()
+    source = wilayah or settings.shared_data_dir / "regions" / "wilayah.csv"
+    target = settings.config_dir / "wilayah" / "indonesia-kabkota.yaml"
+    console.print(f"{target}: {write_kabkota(source, target)} kabupaten/kota")
 
 
 if __name__ == "__main__":

@@ -15,12 +15,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from config.schema import (
     AgencyDef,
+    AgencyKind,
     FunctionDef,
     FunctionsFile,
     GazetteerFile,
     RegionDef,
     SourceDef,
     SourcesFile,
+    UrgencyFile,
+    UrgencyRuleDef,
 )
 from config.yaml_source import YamlDocument
 
@@ -32,6 +35,7 @@ class Region:
     definition: RegionDef
     gazetteer: GazetteerFile
     agencies: dict[str, AgencyDef] = field(default_factory=dict)
+    document: YamlDocument | None = None  # where the definition came from: errors found later point into it
 
     @property
     def code(self) -> str:
@@ -52,6 +56,8 @@ class Catalog:
     functions: dict[str, FunctionDef]
     regions: dict[str, Region]
     sources: tuple[SourceDef, ...]
+    urgency: tuple[UrgencyRuleDef, ...] = ()
+    urgency_document: YamlDocument | None = None
 
     def source(self, slug: str) -> SourceDef:
         for source in self.sources:
@@ -119,12 +125,22 @@ def load_region(path: Path, functions: dict[str, FunctionDef]) -> Region:
             raise doc.error(["routes", function], f"unknown function {function!r}")
         if agency not in agencies:
             raise doc.error(["routes", function], f"route {function} -> unknown agency {agency!r}")
+    for i, rule in enumerate(region.vertical):
+        agency_def = agencies.get(rule.agency)
+        if agency_def is None or agency_def.kind != AgencyKind.VERTIKAL:
+            raise doc.error(
+                ["vertical", i, "agency"], f"{rule.agency!r} is not a vertikal agency of the region"
+            )
+        for function in rule.functions:
+            if function not in functions:
+                raise doc.error(["vertical", i, "functions"], f"unknown function {function!r}")
+    _unique(doc, ((w.name, ["watchlists", i, "name"]) for i, w in enumerate(region.watchlists)), "watchlist")
     missing = sorted(set(functions) - set(region.routes))
     if missing:
         raise doc.error(["routes"], f"no route for function(s) {', '.join(missing)}")
     gazetteer_path = path.parent.parent / "wilayah" / region.gazetteer
     gazetteer = load_gazetteer(gazetteer_path, region.code)
-    return Region(definition=region, gazetteer=gazetteer, agencies=agencies)
+    return Region(definition=region, gazetteer=gazetteer, agencies=agencies, document=doc)
 
 
 def load_sources(
@@ -155,4 +171,13 @@ def load_catalog(config_dir: Path, sources_file: Path, base_url: str | None = No
             raise doc.error(["code"], f"region {region.code} is defined twice")
         regions[region.code] = region
     sources = load_sources(sources_file, regions, base_url)
-    return Catalog(functions=functions, regions=regions, sources=sources)
+    urgency_doc = YamlDocument.read(config_dir / "urgency.yaml")
+    urgency = urgency_doc.validate(UrgencyFile).rules
+    _unique(urgency_doc, ((r.name, ["rules", i, "name"]) for i, r in enumerate(urgency)), "urgency rule")
+    return Catalog(
+        functions=functions,
+        regions=regions,
+        sources=sources,
+        urgency=tuple(urgency),
+        urgency_document=urgency_doc,
+    )

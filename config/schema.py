@@ -59,6 +59,33 @@ class Deadlines(_Strict):
     settlement_days: int = Field(ge=1, le=365)
 
 
+class WatchlistDef(_Strict):
+    """A keyword watchlist Diskominfo keeps (query language: docs/watchlists.md)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    query: str = Field(min_length=1)
+    priority: int = Field(default=1, ge=1, le=5, description="Added to a matching item's priority")
+
+
+class VerticalRuleDef(_Strict):
+    """Texts matching ``query`` belong to a body outside the regional government (instansi vertikal)."""
+
+    agency: Code
+    query: str = Field(min_length=1)
+    functions: list[Code] = Field(default_factory=list, description="Only for these functions (empty: any)")
+
+
+class UrgencyRuleDef(_Strict):
+    """Danger to life or property: a matching complaint is urgent."""
+
+    name: str = Field(min_length=1, max_length=100)
+    query: str = Field(min_length=1)
+
+
+class UrgencyFile(_Strict):
+    rules: list[UrgencyRuleDef] = Field(min_length=1)
+
+
 class RegionDef(_Strict):
     code: RegionCode
     name: str
@@ -72,6 +99,8 @@ class RegionDef(_Strict):
     gazetteer: str = Field(description="File under wilayah/ with the region's kecamatan and desa")
     agencies: list[AgencyDef] = Field(min_length=1)
     routes: dict[Code, Code] = Field(description="function code -> agency code")
+    vertical: list[VerticalRuleDef] = Field(default_factory=list)
+    watchlists: list[WatchlistDef] = Field(default_factory=list)
 
 
 class DesaDef(_Strict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +37,13 @@ class Settings(BaseSettings):
         default=0.3, ge=0.0, le=1.0, description="Score from which it needs review"
     )
 
+    cluster_window_days: int = Field(
+        default=14, ge=1, le=365, description="A mention joins an open issue seen within this many days"
+    )
+    handle_hash_key: SecretStr = Field(
+        default=SecretStr("pantau-development-key"),
+        description="HMAC key that replaces social handles (UU 27/2022); set a secret one in production",
+    )
     user_agent: str = "PantauBot/0.1 (+https://pantau.example.go.id/bot; diskominfo@example.go.id)"
     download_delay: float = Field(default=1.0, ge=0.0)
     max_page_bytes: int = Field(default=5 * 1024 * 1024, gt=0, description="Larger pages are refused")

@@ -107,3 +107,15 @@ def issues_without_report(region_code: str | None = None) -> Select[Issue]:
     if region_code:
         query = query.join(Region, Issue.region_id == Region.id).where(Region.code == region_code)
     return query
+
+
+def open_issue_mentions(region_id: int, since: datetime) -> Select[Detection, Issue, Document]:
+    """Each detection of an open issue of a region seen since ``since``, with its issue and document: what
+    the incident index of a triage run is built from."""
+    return (
+        select(Detection, Issue, Document)
+        .join(Issue, Detection.issue_id == Issue.id)
+        .join(Document, Detection.document_id == Document.id)
+        .where(Issue.region_id == region_id, Issue.status == IssueStatus.OPEN, Issue.last_seen_at >= since)
+        .order_by(Detection.id)
+    )

@@ -24,7 +24,7 @@ TRANSITIONS: dict[ReportStatus, frozenset[ReportStatus]] = {
     S.FOLLOWED_UP: frozenset({S.CLOSED, S.FORWARDED}),
     S.CLOSED: frozenset(),
     S.REJECTED: frozenset({S.QUEUED}),
-    S.NOT_AUTHORITY: frozenset(),
+    S.NOT_AUTHORITY: frozenset({S.QUEUED}),  # an operator finds it is ours after all
 }
 NEEDS_REASON = frozenset({S.REJECTED, S.NOT_AUTHORITY, S.QUEUED})
 

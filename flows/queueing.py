@@ -11,7 +11,7 @@ from db.base import utcnow
 from db.models import Detection, Document, Report, ReportStatus
 from db.queries import issues_without_report
 from db.session import transaction
-from db.workflow import verification_due
+from db.workflow import transition, verification_due
 from flows.runtime import Runtime
 from nlp.report_text import draft_report
 
@@ -19,7 +19,11 @@ ACTOR = "system:monitor"
 
 
 def queue_new_issues(runtime: Runtime) -> Counter[str]:
-    """Create a queued Report for every open Issue that has none; returns counts per agency short name."""
+    """Create a queued Report for every open Issue that has none; returns counts per agency short name.
+
+    An issue located only outside the region is not this government's to handle: its report is set aside as
+    "bukan wewenang" (not_authority) with the region it belongs to, where an operator can still return it.
+    """
     queued: Counter[str] = Counter()
     functions = runtime.catalog.functions
     with transaction(runtime.sessions) as session:
@@ -61,5 +65,18 @@ def queue_new_issues(runtime: Runtime) -> Counter[str]:
                 action="queued",
                 after={"status": ReportStatus.QUEUED, "agency_id": issue.agency_id},
             )
+            outside = detections[0].outside_region
+            if issue.place_status == "outside_region" and outside:
+                session.flush()
+                where = f"{outside['name']} ({outside['province']})"
+                transition(
+                    session,
+                    report,
+                    ReportStatus.NOT_AUTHORITY,
+                    actor=ACTOR,
+                    reason=f"Di luar wilayah: {where}",
+                )
+                queued["(bukan wewenang)"] += 1
+                continue
             queued[issue.agency.short_name if issue.agency else "(tanpa instansi)"] += 1
     return queued

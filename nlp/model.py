@@ -73,6 +73,8 @@ class ComplaintModel:
         features = self.vectoriser.transform_tokens(documents)
         slope, intercept = self.calibration
         complaint = 1.0 / (1.0 + np.exp(-(slope * self.detector.decision_function(features) + intercept)))
+        # no known word is no evidence: the bare intercept would call an empty or emoji-only post a complaint
+        complaint[np.diff(features.indptr) == 0] = 0.0
         function_probs = self.function_classifier.predict_proba(features)
         classes = self.function_classifier.classes_
         results = []

@@ -27,3 +27,13 @@ def route(region: Region, alternatives: list[tuple[str, float]]) -> list[RouteCh
         seen.add(agency.code)
         choices.append(RouteChoice(function, agency.code, agency.short_name, agency.kind.value, score))
     return choices
+
+
+def vertical_choice(
+    region: Region, agency_code: str, function: str, score: float, routes: list[RouteChoice]
+) -> list[RouteChoice]:
+    """``routes`` with the vertical body ``agency_code`` put first (a body outside the regional government
+    that the text names: PLN, BPJS, police, national roads); the table's choices stay as alternatives."""
+    agency = region.agencies[agency_code]
+    first = RouteChoice(function, agency.code, agency.short_name, agency.kind.value, score)
+    return [first, *(r for r in routes if r.agency_code != agency_code)]

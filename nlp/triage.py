@@ -1,6 +1,8 @@
-"""Triage: one call that says what a text is: complaint score and band, function, place, agency, why.
+"""Triage: one call that says what a text is: complaint score and band, function, place, agency, urgency,
+watchlists, and why.
 
 Pure over strings and configuration; ``flows.triage_service`` feeds it Documents and stores the results.
+A text is tokenised once (``nlp.text.tokens``) for the model, the watchlists, the urgency and vertical rules.
 """
 
 from __future__ import annotations
@@ -10,11 +12,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config.catalog import Catalog
+from nlp.foreign_places import ForeignPlace, ForeignPlaceFinder
 from nlp.gazetteer import Gazetteer, Location
-from nlp.model import ComplaintModel
-from nlp.routing import RouteChoice, route
+from nlp.model import ComplaintModel, Prediction
+from nlp.routing import RouteChoice, route, vertical_choice
+from nlp.rules import RegionRules, UrgencyRule, compile_region, compile_urgency, urgency_matches
+from nlp.streets import find_streets
+from nlp.text import tokens
+from nlp.watchlist import WatchDocument, WatchlistHit
 
 COMPLAINT, REVIEW, NOT_COMPLAINT = "complaint", "review", "not_complaint"
+IN_REGION, OUTSIDE_REGION, PLACE_UNKNOWN = "in_region", "outside_region", "unknown"
+URGENT_PRIORITY = 10  # an urgent item outranks any combination of watchlists (priorities are 1..5 each)
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,7 @@ class TriageInput:
     text: str
     region_code: str
     title: str = ""
+    source_slug: str = ""
 
 
 @dataclass(frozen=True)
@@ -33,11 +43,27 @@ class Triage:
     location: Location | None
     routes: list[RouteChoice]
     model_version: str
+    place_status: str = PLACE_UNKNOWN
+    outside: ForeignPlace | None = None
+    streets: list[str] = field(default_factory=list)
+    urgent: bool = False
+    watchlists: list[WatchlistHit] = field(default_factory=list)
+    priority: int = 0
     explanation: dict[str, Any] = field(default_factory=dict)
 
     @property
     def agency_code(self) -> str | None:
         return self.routes[0].agency_code if self.routes else None
+
+
+def place_status(location: Location | None, outside: list[ForeignPlace], streets: list[str]) -> str:
+    """In the region when it names one of its places (or only a street, with no other region named);
+    outside ("bukan wewenang") when it names only another region; else unknown ("lokasi belum diketahui")."""
+    if location is not None:
+        return IN_REGION
+    if outside:
+        return OUTSIDE_REGION
+    return IN_REGION if streets else PLACE_UNKNOWN
 
 
 class Triager:
@@ -49,6 +75,10 @@ class Triager:
         self.complaint_threshold = complaint_threshold
         self.review_threshold = review_threshold
         self.gazetteers = {code: Gazetteer(region.gazetteer) for code, region in catalog.regions.items()}
+        self.foreign = {code: ForeignPlaceFinder(code) for code in catalog.regions}
+        self.rules: dict[str, RegionRules] = {code: compile_region(r) for code, r in catalog.regions.items()}
+        self.urgency: tuple[UrgencyRule, ...] = compile_urgency(catalog)
+        self.urgent_functions = frozenset(code for code, f in catalog.functions.items() if f.urgent)
 
     def band(self, score: float) -> str:
         if score >= self.complaint_threshold:
@@ -57,29 +87,59 @@ class Triager:
 
     def triage(self, items: Sequence[TriageInput]) -> list[Triage]:
         texts = [f"{item.title}\n{item.text}".strip() for item in items]
-        predictions = self.model.predict(texts)
-        results = []
-        for item, text, prediction in zip(items, texts, predictions, strict=True):
-            region = self.catalog.regions[item.region_code]
-            location = self.gazetteers[item.region_code].locate(text)
-            routes = route(region, prediction.function_alternatives)
-            results.append(
-                Triage(
-                    complaint_score=prediction.complaint_score,
-                    band=self.band(prediction.complaint_score),
-                    function=prediction.function,
-                    function_score=prediction.function_score,
-                    location=location,
-                    routes=routes,
-                    model_version=self.model.version,
-                    explanation={
-                        "terms": prediction.top_terms,
-                        "place_evidence": location.evidence if location else [],
-                        "thresholds": {
-                            "complaint": self.complaint_threshold,
-                            "review": self.review_threshold,
-                        },
-                    },
-                )
+        words = [tokens(text) for text in texts]
+        predictions = self.model.predict_tokens(words)
+        return [
+            self._one(item, text, doc_words, prediction)
+            for item, text, doc_words, prediction in zip(items, texts, words, predictions, strict=True)
+        ]
+
+    def _one(self, item: TriageInput, text: str, words: list[str], prediction: Prediction) -> Triage:
+        region = self.catalog.regions[item.region_code]
+        location = self.gazetteers[item.region_code].locate(text)
+        outside = [] if location else self.foreign[item.region_code].find(text)
+        streets = find_streets(text)
+        names = (
+            [region.definition.name, *(n for n in (location.kecamatan_name, location.desa_name) if n)]
+            if (location)
+            else [region.definition.name]
+        )
+        doc = WatchDocument.from_tokens(words, item.region_code, names, item.source_slug, prediction.function)
+        rules = self.rules[item.region_code]
+        routes = route(region, prediction.function_alternatives)
+        vertical = rules.vertical_agency(prediction.function, doc)
+        if vertical is not None:
+            routes = vertical_choice(
+                region, vertical[0], prediction.function, prediction.function_score, routes
             )
-        return results
+        urgency = urgency_matches(self.urgency, doc)
+        urgent = bool(urgency) or prediction.function in self.urgent_functions
+        hits = rules.watchlist_hits(doc)
+        status = place_status(location, outside, streets)
+        return Triage(
+            complaint_score=prediction.complaint_score,
+            band=self.band(prediction.complaint_score),
+            function=prediction.function,
+            function_score=prediction.function_score,
+            location=location,
+            routes=routes,
+            model_version=self.model.version,
+            place_status=status,
+            outside=outside[0] if status == OUTSIDE_REGION else None,
+            streets=streets,
+            urgent=urgent,
+            watchlists=hits,
+            priority=(URGENT_PRIORITY if urgent else 0) + sum(hit.priority for hit in hits),
+            explanation={
+                "terms": prediction.top_terms,
+                "place_evidence": location.evidence if location else [],
+                "outside_evidence": [f"{p.name} ({p.evidence})" for p in outside[:3]],
+                "streets": streets,
+                "urgency": urgency,
+                "urgent_function": prediction.function in self.urgent_functions,
+                "vertical": {"agency": vertical[0], "terms": vertical[1]} if vertical else None,
+                "watchlists": [{"name": h.name, "terms": h.terms, "priority": h.priority} for h in hits],
+                "thresholds": {"complaint": self.complaint_threshold, "review": self.review_threshold},
+                "model_version": self.model.version,
+            },
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, UTCDateTime, utcnow
@@ -29,6 +29,14 @@ class Detection(Base):
     kecamatan_code: Mapped[str | None] = mapped_column(String(20))
     desa_code: Mapped[str | None] = mapped_column(String(20))
     location_label: Mapped[str | None] = mapped_column(String(300))
+    # in_region | outside_region ("bukan wewenang") | unknown ("lokasi belum diketahui")
+    place_status: Mapped[str] = mapped_column(String(20), default="unknown")
+    outside_region: Mapped[dict[str, str] | None] = mapped_column(JSON)  # code, name, province
+    streets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    priority: Mapped[int] = mapped_column(default=0)
+    watchlists: Mapped[list[str]] = mapped_column(JSON, default=list)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)  # MinHash of the text (nlp.clustering)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     alternatives: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

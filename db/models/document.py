@@ -38,6 +38,8 @@ class Document(Base):
     title: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(300))
+    # social handles are never stored in clear: an HMAC of platform and handle (nlp.privacy.hash_handle)
+    author_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     language: Mapped[str | None] = mapped_column(String(10))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -43,7 +43,7 @@ def test_rss_feed_yields_every_article_once() -> None:
 def test_news_sitemap_yields_articles_with_titles() -> None:
     spider = _spider("sitemap", f"{BASE}/kabarsangatta/sitemap-news.xml")
     requests = list(spider.parse_sitemap(file_response("kabarsangatta/sitemap-news.xml")))
-    assert len(requests) == 7
+    assert len(requests) == 10
     assert all(r.cb_kwargs["listed_title"] for r in requests)
 
 

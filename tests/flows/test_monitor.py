@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from config.settings import Settings
-from db.models import CrawlRun, Document, DocumentStatus, Report
+from db.models import AuditLog, CrawlRun, Document, DocumentStatus, Report
 from db.session import DatabaseUnavailable
 from flows.runtime import Runtime
 from flows.setup import initialise
@@ -23,7 +23,11 @@ EXPECTED_ROUTES = {
     "berita/puskesmas-tanpa-dokter-muara-wahau.html": "DINKES",
     "artikel/lampu-jalan-padam-kongbeng.html": "PERKIM",
     "artikel/plafon-sekolah-ambruk-sangkulirang.html": "DISDIKBUD",
+    "artikel/listrik-padam-sangkulirang.html": "PLN",  # a body outside the regional government
 }
+# The same story as wartakutim's Bengalon road, re-edited by another outlet: one incident, one report.
+SYNDICATED = ("berita/jalan-rusak-bengalon.html", "artikel/jalan-tepian-langsat-kubangan-lumpur.html")
+OUTSIDE_REGION = "artikel/banjir-rob-samarinda-seberang.html"  # Kota Samarinda: bukan wewenang
 # The demo's news that reports no problem: ceremonies, awards, an inauguration, a festival, meetings.
 CEREMONIES = [
     "berita/kutim-raih-penghargaan-sp4n-lapor.html",
@@ -61,7 +65,7 @@ def test_monitor_cycle_queues_complaints_for_the_right_opd(
 
     summary = monitor(base_url=demo_site)
     assert summary.crawl is not None
-    assert summary.crawl.stored >= 45  # 12 + 7 sample articles, 26 saved national pages
+    assert summary.crawl.stored >= 48  # 12 + 10 sample articles, 26 saved national pages
     assert summary.crawl.quarantined == 1  # the empty page, with its reason
     assert summary.crawl.failed == {"http_500": 1, "http_404": 1, "cancelled_too_large": 1}
     assert summary.crawl.skipped == {"seen_in_crawl": 1}  # the re-shared URL with tracking parameters
@@ -73,7 +77,19 @@ def test_monitor_cycle_queues_complaints_for_the_right_opd(
             assert routed.get(slug) == agency, slug
         for slug in CEREMONIES:
             assert slug not in routed, slug
-        bengalon = next(r for r in reports if r.source_links[0].endswith("jalan-rusak-bengalon.html"))
+        syndicated = [r for r in reports if any(link.endswith(SYNDICATED) for link in r.source_links)]
+        assert len(syndicated) == 1, [r.source_links for r in syndicated]
+        assert sorted(link.split("/", 4)[-1] for link in syndicated[0].source_links) == sorted(SYNDICATED)
+        assert syndicated[0].issue.mention_count == 2
+        outside = next(r for r in reports if r.source_links[0].endswith(OUTSIDE_REGION))
+        assert outside.status == "not_authority"
+        audit = session.scalars(
+            select(AuditLog).where(
+                AuditLog.entity_id == outside.id, AuditLog.action == "status:not_authority"
+            )
+        ).all()
+        assert [entry.reason for entry in audit] == ["Di luar wilayah: Kota Samarinda (Kalimantan Timur)"]
+        bengalon = syndicated[0]
         assert "Bengalon" in bengalon.lokasi and bengalon.status == "queued"
         assert bengalon.kategori == "Infrastruktur"
         assert bengalon.verification_due_at > bengalon.queued_at

@@ -399,7 +399,11 @@ def test_match_watchlists_sorts_by_priority_then_name() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["JLN RUSAAAK gk diperbaiki", "Lampu PJU mati di Jl. Yos Sudarso, warga kesal bgt", "banjir 1000000 rumah"],
+    [
+        "JLN RUSAAAK gk diperbaiki",
+        "Lampu PJU mati di Jl. Yos Sudarso, warga kesal bgt",
+        "banjir 1000000 rumah",
+    ],
 )
 def test_documents_built_from_model_tokens_match_like_documents_built_from_text(text: str) -> None:
     from nlp.text import tokens

@@ -1,0 +1,130 @@
+"""Triage throughput on one core: detect, place, function, route, watchlists, urgency and clustering, against
+the bare vectoriser on the same texts in the same process (the ratio is what to compare across machines).
+
+    .venv/bin/python bench/triage_bench.py [--documents 2000] [--chars 1000] [--repeat 3] [--json OUT]
+
+Texts: the team-written news corpus (in the repository), cut into ~1,000-character pieces, so the benchmark
+runs without ../shared. Results are recorded in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # one core, as the target says
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from config.catalog import load_catalog  # noqa: E402
+from config.settings import CONFIG_DATA_DIR, get_settings  # noqa: E402
+from nlp.clustering import IncidentIndex, Mention, signature_of_model_words  # noqa: E402
+from nlp.datasets import team_news  # noqa: E402
+from nlp.model import ComplaintModel  # noqa: E402
+from nlp.text import tokens  # noqa: E402
+from nlp.triage import COMPLAINT, TriageInput, Triager  # noqa: E402
+
+REGION = "64.08"
+
+
+def corpus(documents: int, chars: int) -> list[str]:
+    """``documents`` texts of about ``chars`` characters, cut from the team news corpus (cycled)."""
+    articles = [example.text for example in team_news()]
+    pieces = []
+    i = 0
+    while len(pieces) < documents:
+        article = articles[i % len(articles)]
+        start = (i // len(articles) * 97) % max(len(article) - chars, 1)
+        piece = article[start : start + chars]
+        if len(piece) < chars:  # short article: continue with the next one
+            piece = (piece + " " + articles[(i + 1) % len(articles)])[:chars]
+        pieces.append(piece)
+        i += 1
+    return pieces
+
+
+def best_rate(run: Callable[[], object], documents: int, repeat: int) -> float:
+    """Documents per second of the best of ``repeat`` runs."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - started)
+    return documents / best
+
+
+def triage_and_cluster(triager: Triager, texts: list[str]) -> int:
+    """The whole per-document work of a triage run, without the database; returns the complaints found."""
+    index = IncidentIndex(timedelta(days=14))
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    results = triager.triage([TriageInput(text, REGION, source_slug="bench") for text in texts])
+    complaints = 0
+    for i, (text, result) in enumerate(zip(texts, results, strict=True)):
+        if result.band != COMPLAINT:
+            continue
+        complaints += 1
+        words = tuple(tokens(text))
+        location = result.location
+        mention = Mention(
+            key=str(i),
+            text="",
+            function=result.function,
+            kecamatan_code=location.kecamatan_code if location else None,
+            desa_code=location.desa_code if location else None,
+            seen_at=now,
+            signature=signature_of_model_words(words),
+            words=words,
+        )
+        decision = index.assign(mention)
+        index.add(decision.incident_id or f"new-{i}", mention)
+    return complaints
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=2000)
+    parser.add_argument("--chars", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+
+    texts = corpus(args.documents, args.chars)
+    model = ComplaintModel.load(get_settings().model_path)
+    catalog = load_catalog(CONFIG_DATA_DIR, CONFIG_DATA_DIR / "sources.yaml")
+    triager = Triager(model, catalog, 0.5, 0.3)
+    triage_and_cluster(triager, texts[:50])  # warm the caches every run would have warm
+
+    baseline = best_rate(lambda: model.vectoriser.transform(texts), len(texts), args.repeat)
+    full = best_rate(lambda: triage_and_cluster(triager, texts), len(texts), args.repeat)
+    tracemalloc.start()
+    complaints = triage_and_cluster(triager, texts)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    result = {
+        "documents": len(texts),
+        "mean_chars": round(sum(map(len, texts)) / len(texts)),
+        "complaints": complaints,
+        "vectoriser_docs_per_second": round(baseline),
+        "triage_docs_per_second": round(full),
+        "triage_over_vectoriser": round(full / baseline, 3),
+        "triage_peak_python_allocations_mb": round(peak / 1e6, 1),
+        "process_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "model_version": model.version,
+    }
+    json.dump(result, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
