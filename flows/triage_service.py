@@ -66,7 +66,7 @@ class Incidents:
         if index is None:
             index = self._indexes[region_id] = IncidentIndex(self.window)
             since = utcnow() - self.window
-            for detection, issue, document in session.execute(open_issue_mentions(region_id, since)).tuples():
+            for detection, issue, document in session.execute(open_issue_mentions(region_id, since)):
                 index.add(str(issue.id), _mention(detection, document, issue))
         return index
 
