@@ -29,7 +29,6 @@ from config.settings import CONFIG_DATA_DIR, get_settings  # noqa: E402
 from nlp.clustering import IncidentIndex, Mention, signature_of_model_words  # noqa: E402
 from nlp.datasets import team_news  # noqa: E402
 from nlp.model import ComplaintModel  # noqa: E402
-from nlp.text import tokens  # noqa: E402
 from nlp.triage import COMPLAINT, TriageInput, Triager  # noqa: E402
 
 REGION = "64.08"
@@ -67,11 +66,11 @@ def triage_and_cluster(triager: Triager, texts: list[str]) -> int:
     now = datetime(2026, 11, 22, tzinfo=UTC)
     results = triager.triage([TriageInput(text, REGION, source_slug="bench") for text in texts])
     complaints = 0
-    for i, (text, result) in enumerate(zip(texts, results, strict=True)):
+    for i, result in enumerate(results):
         if result.band != COMPLAINT:
             continue
         complaints += 1
-        words = tuple(tokens(text))
+        words = tuple(result.words)
         location = result.location
         mention = Mention(
             key=str(i),

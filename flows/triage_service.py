@@ -39,8 +39,10 @@ def _document_text(document: Document) -> str:
     return f"{document.title or ''}\n{document.text or ''}".strip()
 
 
-def _mention(detection: Detection, document: Document, issue: Issue | None = None) -> Mention:
-    words = tuple(tokens(_document_text(document)))
+def _mention(
+    detection: Detection, document: Document, issue: Issue | None = None, words: list[str] | None = None
+) -> Mention:
+    split = tuple(words if words is not None else tokens(_document_text(document)))
     stored = MinHashSignature.from_bytes(detection.signature) if detection.signature else None
     return Mention(
         key=str(document.id),
@@ -49,8 +51,8 @@ def _mention(detection: Detection, document: Document, issue: Issue | None = Non
         kecamatan_code=detection.kecamatan_code or (issue.kecamatan_code if issue else None),
         desa_code=detection.desa_code or (issue.desa_code if issue else None),
         seen_at=document.published_at or document.fetched_at,
-        signature=stored or signature_of_model_words(words),
-        words=words,
+        signature=stored or signature_of_model_words(split),
+        words=split,
     )
 
 
@@ -80,11 +82,16 @@ def _join(issue: Issue, detection: Detection, document: Document) -> None:
 
 
 def _attach_issue(
-    session: Session, detection: Detection, document: Document, region: Region, incidents: Incidents
+    session: Session,
+    detection: Detection,
+    document: Document,
+    region: Region,
+    incidents: Incidents,
+    words: list[str],
 ) -> str:
     """Join the issue of the same incident, or open a new one; returns how (``new`` or the join reason)."""
     index = incidents.of(session, region.id)
-    mention = _mention(detection, document)
+    mention = _mention(detection, document, words=words)
     if mention.signature is not None:
         detection.signature = mention.signature.to_bytes()
     if document.content_hash:
@@ -194,7 +201,7 @@ def triage_pending(runtime: Runtime, batch_size: int = 200) -> TriageSummary:
                     summary.urgent += result.urgent
                     summary.outside_region += result.place_status == "outside_region"
                     session.flush()
-                    how = _attach_issue(session, detection, document, region, incidents)
+                    how = _attach_issue(session, detection, document, region, incidents, result.words)
                     if how == "new":
                         summary.issues_created += 1
                     else:

@@ -86,7 +86,10 @@ class TokenVectoriser:
         doc_of = np.repeat(np.arange(len(documents), dtype=np.int64), lengths)
         vocabulary, n_words = self.vocabulary_, len(self.vocabulary_)
         ids = np.fromiter((vocabulary.get(w, -1) for w in flat), dtype=np.int64, count=len(flat))
-        stem_ids = np.fromiter((self._stem_id(w) for w in flat), dtype=np.int64, count=len(flat))
+        cache = self._stem_cache
+        stem_ids = np.fromiter(
+            (cache[w] if w in cache else self._stem_id(w) for w in flat), dtype=np.int64, count=len(flat)
+        )
         ends = np.cumsum(lengths) - 1  # a pair never spans two documents
         pairable = (ids >= 0)[:-1] & (ids >= 0)[1:]
         pairable[ends[(ends >= 0) & (ends < len(pairable))]] = False

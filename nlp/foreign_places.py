@@ -1,7 +1,7 @@
 """Kabupaten/kota (and provinces) outside the home region named in a text: a complaint there is "bukan
 wewenang" of the home government.
 
-Matching is a spaCy PhraseMatcher (attribute LOWER) over the national table
+Matching is a case-insensitive phrase index (``nlp.phrases``) over the national table
 ``config/data/wilayah/indonesia-kabkota.yaml`` (built by :func:`config.wilayah.write_kabkota`). Where
 matches overlap the longest wins ("Kutai Kartanegara" over "Kutai ..."; "Penajam Paser Utara" over
 "Paser"). Precision matters more than recall, so:
@@ -30,18 +30,14 @@ position. Only the first 100,000 characters are read; control characters count a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import spacy
 import yaml
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
 
 from config.settings import CONFIG_DATA_DIR
+from nlp.phrases import Match, PhraseIndex, Tokens, longest_first
 
 DEFAULT_TABLE = CONFIG_DATA_DIR / "wilayah" / "indonesia-kabkota.yaml"
 MAX_CHARS = 100_000
@@ -69,7 +65,6 @@ ROUTE_WORDS = frozenset({"jalan", "jl", "jln", "gang", "gg", "poros", "jalur", "
 DASHES = frozenset({"-", "\u2013", "\u2014"})  # hyphen, en dash, em dash
 ORIGIN_WORDS = frozenset({"asal"})
 _HOME = "home"
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -154,8 +149,7 @@ class ForeignPlaceFinder:
             self._bare[key] = code
 
     def _build_matcher(self, home_codes: set[str], home_places: list[str]) -> None:
-        self.nlp = spacy.blank("id")
-        self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.index = PhraseIndex()
         home_phrases = {name.lower() for name in home_places}
         patterns: dict[str, set[str]] = {_HOME: set(home_phrases)}
         bare = {phrase: code for phrase, code in self._bare.items() if phrase not in self._explicit}
@@ -164,26 +158,28 @@ class ForeignPlaceFinder:
                 key = _HOME if code in home_codes or phrase in home_phrases else f"{code}|{mode}"
                 patterns.setdefault(key, set()).add(phrase)
         for key, phrases_of_key in patterns.items():
-            self.matcher.add(key, [self.nlp.make_doc(phrase) for phrase in sorted(phrases_of_key)])
+            self.index.add(key, sorted(phrases_of_key))
 
     def find(self, text: str) -> list[ForeignPlace]:
         """Kabupaten/kota (else provinces) outside the home region named in ``text``, best first."""
-        doc = self.nlp.make_doc(_CONTROL_CHARACTERS.sub(" ", text[:MAX_CHARS]))
-        spans = [Span(doc, start, end, label=match_id) for match_id, start, end in self.matcher(doc)]
+        return self.find_in(Tokens.split(text, MAX_CHARS))
+
+    def find_in(self, tokens: Tokens) -> list[ForeignPlace]:
+        """``find`` over a text already split (triage splits a text once for both place finders)."""
         tallies: dict[str, _Tally] = {}
-        for span in filter_spans(spans):
-            if span.label_ == _HOME or _after(doc, span.start, ORIGIN_WORDS):
+        for match in longest_first(self.index.matches(tokens)):
+            if match.key == _HOME or tokens.previous_word(match.start) in ORIGIN_WORDS:
                 continue
-            code, mode = span.label_.split("|")
-            if mode == "bare" and not _reads_as_a_place(doc, span):
+            code, mode = match.key.split("|")
+            if mode == "bare" and not _reads_as_a_place(tokens, match):
                 continue
             tally = tallies.get(code)
             if tally is None:
                 name, province = self.places[code]
                 tally = _Tally(
-                    place=ForeignPlace(code, name, province, span.text),
+                    place=ForeignPlace(code, name, province, tokens.span_text(match.start, match.end)),
                     is_province=code in self.provinces,
-                    first=span.start,
+                    first=match.start,
                 )
                 tallies[code] = tally
             tally.mentions += 1
@@ -195,21 +191,14 @@ class ForeignPlaceFinder:
         return [tally.place for tally in ranked]
 
 
-def _after(doc: Doc, start: int, words: frozenset[str]) -> bool:
-    """Whether the token before ``start`` (skipping an abbreviation's dot) is one of ``words``."""
-    previous = start - 1
-    if previous > 0 and doc[previous].text == ".":
-        previous -= 1
-    return previous >= 0 and doc[previous].lower_ in words
-
-
-def _reads_as_a_place(doc: Doc, span: Span) -> bool:
+def _reads_as_a_place(tokens: Tokens, match: Match) -> bool:
     """Whether a bare name is written as a name and not as part of a street or route."""
-    if not all(token.text[:1].isupper() for token in span if token.is_alpha):
+    words = tokens.words[match.start : match.end]
+    if not all(word[:1].isupper() for word in words if word.isalpha()):
         return False
-    if _after(doc, span.start, ROUTE_WORDS):
+    if tokens.previous_word(match.start) in ROUTE_WORDS:
         return False
-    next_to_dash = (span.start > 0 and doc[span.start - 1].text in DASHES) or (
-        span.end < len(doc) and doc[span.end].text in DASHES
+    next_to_dash = (match.start > 0 and tokens.words[match.start - 1] in DASHES) or (
+        match.end < len(tokens) and tokens.words[match.end] in DASHES
     )
-    return not next_to_dash or span.text.isupper()
+    return not next_to_dash or tokens.span_text(match.start, match.end).isupper()

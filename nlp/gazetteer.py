@@ -1,5 +1,5 @@
-"""Find where a text is: kecamatan and desa/kelurahan of a region, by a spaCy PhraseMatcher over the
-region's gazetteer (names and spelling variants, matched case-insensitively).
+"""Find where a text is: kecamatan and desa/kelurahan of a region, by a phrase index (``nlp.phrases``) over
+the region's gazetteer (names and spelling variants, matched case-insensitively).
 
 A desa name that is also an ordinary phrase is accepted only when written like a name (capitalised) or right
 after a place word (desa, kelurahan, kampung, kec., ...). A desa whose kecamatan is also mentioned wins.
@@ -7,21 +7,13 @@ after a place word (desa, kelurahan, kampung, kec., ...). A desa whose kecamatan
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-import spacy
-from spacy.matcher import PhraseMatcher
-
 from config.schema import GazetteerFile
+from nlp.phrases import PhraseIndex, Tokens
 
 PLACE_WORDS = {"desa", "ds", "kelurahan", "kel", "kampung", "kecamatan", "kec", "dusun", "di"}
-_ABBREVIATIONS = [
-    (re.compile(r"\bkec\.\s*", re.IGNORECASE), "kecamatan "),
-    (re.compile(r"\bkel\.\s*", re.IGNORECASE), "kelurahan "),
-    (re.compile(r"\bds\.\s*", re.IGNORECASE), "desa "),
-]
 
 
 @dataclass(frozen=True)
@@ -57,8 +49,7 @@ class Gazetteer:
 
     def __init__(self, gazetteer: GazetteerFile) -> None:
         self.region_code = gazetteer.region
-        self.nlp = spacy.blank("id")
-        self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.index = PhraseIndex()
         self.places: dict[str, Place] = {}
         for kec in gazetteer.kecamatan:
             self._add(Place(kec.code, kec.name, "kecamatan", kec.code, kec.name), [kec.name, *kec.aliases])
@@ -68,25 +59,24 @@ class Gazetteer:
 
     def _add(self, place: Place, names: list[str]) -> None:
         self.places[place.code] = place
-        self.matcher.add(place.code, [self.nlp.make_doc(name) for name in names])
+        self.index.add(place.code, names)
 
     def locate(self, text: str) -> Location | None:
         """The most specific, best-supported place in ``text``, or None when it names none of the region's."""
-        for pattern, replacement in _ABBREVIATIONS:
-            text = pattern.sub(replacement, text)
-        doc = self.nlp.make_doc(text[:100_000])
+        return self.locate_in(Tokens.split(text))
+
+    def locate_in(self, tokens: Tokens) -> Location | None:
+        """``locate`` over a text already split (triage splits a text once for both place finders)."""
         kecamatan: Counter[str] = Counter()
         desa: Counter[str] = Counter()
         evidence: dict[str, str] = {}
-        for match_id, start, end in self.matcher(doc):
-            code = self.nlp.vocab.strings[match_id]
+        for code, start, end in self.index.matches(tokens):
             place = self.places[code]
-            span = doc[start:end]
-            after_place_word = start > 0 and doc[start - 1].lower_ in PLACE_WORDS
-            if place.level != "kecamatan" and not (span.text[:1].isupper() or after_place_word):
+            as_name = tokens.words[start][:1].isupper() or tokens.previous_word(start) in PLACE_WORDS
+            if place.level != "kecamatan" and not as_name:
                 continue
             (kecamatan if place.level == "kecamatan" else desa)[code] += 1
-            evidence.setdefault(code, span.text)
+            evidence.setdefault(code, tokens.span_text(start, end))
         if not kecamatan and not desa:
             return None
         best_desa = None

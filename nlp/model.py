@@ -53,13 +53,14 @@ class ComplaintModel:
         self._shown = np.array([not name.startswith("~") for name in names])
         self._names = np.asarray(names)
 
-    def _explain(self, row: csr_matrix, n: int = 6) -> list[str]:
-        """The words and word pairs that pushed this text most towards 'complaint'."""
-        coef = self.detector.coef_[0]
-        indices = row.indices[self._shown[row.indices]]
+    def _explain(self, features: csr_matrix, i: int, n: int = 6) -> list[str]:
+        """The words and word pairs that pushed text ``i`` most towards 'complaint'."""
+        start, end = features.indptr[i], features.indptr[i + 1]
+        shown = self._shown[features.indices[start:end]]
+        indices = features.indices[start:end][shown]
         if indices.size == 0:
             return []
-        contributions = row[0, indices].toarray().ravel() * coef[indices]
+        contributions = features.data[start:end][shown] * self.detector.coef_[0][indices]
         order = np.argsort(-contributions)[:n]
         return [str(self._names[indices[i]]) for i in order if contributions[i] > 0]
 
@@ -87,7 +88,7 @@ class ComplaintModel:
                     function=alternatives[0][0],
                     function_score=alternatives[0][1],
                     function_alternatives=alternatives,
-                    top_terms=self._explain(features[i]),
+                    top_terms=self._explain(features, i),
                 )
             )
         return results

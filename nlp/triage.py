@@ -15,6 +15,7 @@ from config.catalog import Catalog
 from nlp.foreign_places import ForeignPlace, ForeignPlaceFinder
 from nlp.gazetteer import Gazetteer, Location
 from nlp.model import ComplaintModel, Prediction
+from nlp.phrases import Tokens
 from nlp.routing import RouteChoice, route, vertical_choice
 from nlp.rules import RegionRules, UrgencyRule, compile_region, compile_urgency, urgency_matches
 from nlp.streets import find_streets
@@ -50,6 +51,7 @@ class Triage:
     watchlists: list[WatchlistHit] = field(default_factory=list)
     priority: int = 0
     explanation: dict[str, Any] = field(default_factory=dict)
+    words: list[str] = field(default_factory=list, repr=False)  # ``nlp.text.tokens``: reused by clustering
 
     @property
     def agency_code(self) -> str | None:
@@ -95,30 +97,33 @@ class Triager:
         ]
 
     def _one(self, item: TriageInput, text: str, words: list[str], prediction: Prediction) -> Triage:
+        """One text's triage. What only matters for an item someone will look at (other regions, streets,
+        vertical bodies, urgency) is skipped for the "not a complaint" band, most of the stream."""
         region = self.catalog.regions[item.region_code]
-        location = self.gazetteers[item.region_code].locate(text)
-        outside = [] if location else self.foreign[item.region_code].find(text)
-        streets = find_streets(text)
-        names = (
-            [region.definition.name, *(n for n in (location.kecamatan_name, location.desa_name) if n)]
-            if (location)
-            else [region.definition.name]
-        )
+        band = self.band(prediction.complaint_score)
+        relevant = band != NOT_COMPLAINT
+        split = Tokens.split(text)
+        location = self.gazetteers[item.region_code].locate_in(split)
+        outside = self.foreign[item.region_code].find_in(split) if relevant and not location else []
+        streets = find_streets(text) if relevant else []
+        names = [region.definition.name]
+        if location is not None:
+            names.extend(n for n in (location.kecamatan_name, location.desa_name) if n)
         doc = WatchDocument.from_tokens(words, item.region_code, names, item.source_slug, prediction.function)
         rules = self.rules[item.region_code]
         routes = route(region, prediction.function_alternatives)
-        vertical = rules.vertical_agency(prediction.function, doc)
+        vertical = rules.vertical_agency(prediction.function, doc) if relevant else None
         if vertical is not None:
             routes = vertical_choice(
                 region, vertical[0], prediction.function, prediction.function_score, routes
             )
-        urgency = urgency_matches(self.urgency, doc)
-        urgent = bool(urgency) or prediction.function in self.urgent_functions
+        urgency = urgency_matches(self.urgency, doc) if relevant else []
+        urgent = relevant and (bool(urgency) or prediction.function in self.urgent_functions)
         hits = rules.watchlist_hits(doc)
         status = place_status(location, outside, streets)
         return Triage(
             complaint_score=prediction.complaint_score,
-            band=self.band(prediction.complaint_score),
+            band=band,
             function=prediction.function,
             function_score=prediction.function_score,
             location=location,
@@ -142,4 +147,5 @@ class Triager:
                 "thresholds": {"complaint": self.complaint_threshold, "review": self.review_threshold},
                 "model_version": self.model.version,
             },
+            words=words,
         )

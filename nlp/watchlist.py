@@ -70,13 +70,19 @@ def _words(text: str) -> list[str]:
     return words
 
 
-@lru_cache(maxsize=262_144)
-def _watch_form(token: str) -> tuple[str, ...]:
+_WATCH_FORMS: dict[str, tuple[str, ...]] = {}  # model token -> watchlist words (a plain dict: hot path)
+
+
+def _remember_watch_form(token: str) -> tuple[str, ...]:
     """A model token (``nlp.text.tokens``) in watchlist form: repeated letters collapsed, slang expanded."""
     word = _collapse(token)
-    return _SLANG_WORDS.get(word, (word,))
+    form = _SLANG_WORDS.get(word, (word,))
+    if len(_WATCH_FORMS) < 262_144:
+        _WATCH_FORMS[token] = form
+    return form
 
 
+@lru_cache(maxsize=4096)
 def _key(value: str) -> str:
     """A field value in comparable form: its watchlist words joined by single spaces."""
     return " ".join(_words(value))
@@ -134,7 +140,10 @@ class WatchDocument:
         function: str = "",
     ) -> WatchDocument:
         """Index words already produced by ``nlp.text.tokens`` (triage tokenises a text once for all)."""
-        words = tuple(word for token in model_tokens for word in _watch_form(token))
+        forms = _WATCH_FORMS
+        words = tuple(
+            word for token in model_tokens for word in (forms.get(token) or _remember_watch_form(token))
+        )
         return cls._index(words, region_code, region_names, source_slug, function)
 
     @classmethod
@@ -272,9 +281,22 @@ class _Or(_Node):
     """Any child true."""
 
     children: tuple[_Node, ...]
+    # the children that are plain single words, checked at once against the document's words
+    words: frozenset[str] = field(default=frozenset(), compare=False)
+    others: tuple[_Node, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def of(cls, pos: int, children: tuple[_Node, ...]) -> _Or:
+        def plain(child: _Node) -> bool:
+            return isinstance(child, _Term) and len(child.words) == 1 and not child.prefix
+
+        words = frozenset(child.words[0] for child in children if isinstance(child, _Term) and plain(child))
+        return cls(pos, children, words, tuple(child for child in children if not plain(child)))
 
     def matches(self, doc: WatchDocument) -> bool:
-        return any(child.matches(doc) for child in self.children)
+        if not self.words.isdisjoint(doc.positions):
+            return True
+        return any(child.matches(doc) for child in self.others)
 
     def collect(self, doc: WatchDocument, found: list[_Term]) -> None:
         for child in self.children:
@@ -504,7 +526,7 @@ class _Parser:
         while self.peek().kind is _Kind.OR:
             self.advance()
             children.append(self.and_expr())
-        return children[0] if len(children) == 1 else _Or(children[0].pos, tuple(children))
+        return children[0] if len(children) == 1 else _Or.of(children[0].pos, tuple(children))
 
     def and_expr(self) -> _Node:
         children = [self.near_expr()]
