@@ -164,6 +164,7 @@ def demo() -> None:
     _print_cycle(summary, "Demo Pantau: satu siklus pemantauan")
     console.print(f"Total waktu demo: {time.monotonic() - started:.1f} s")
     console.print(
+        "Perlu ditinjau: .venv/bin/pantau review\n"
         "Lihat antrean LAPOR!:  .venv/bin/pantau queue   (filter: --region 64.08 --agency PUPR "
         "--status queued)"
     )
@@ -192,6 +193,9 @@ def queue(
                 "lokasi": r.lokasi,
                 "judul": r.judul,
                 "verifikasi_paling_lambat": r.verification_due_at.isoformat(),
+                "mendesak": r.issue.urgent,
+                "prioritas": r.issue.priority,
+                "jumlah_sebutan": r.issue.mention_count,
                 "sumber": r.source_links,
             }
             for r in reports
@@ -201,15 +205,45 @@ def queue(
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table(title=f"Antrean laporan LAPOR! ({len(rows)})")
-    for column in ("id", "status", "instansi", "lokasi", "judul", "verifikasi_paling_lambat"):
+    columns = ("id", "status", "prioritas", "instansi", "lokasi", "judul", "verifikasi_paling_lambat")
+    for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(
-            *(
-                str(row[c])
-                for c in ("id", "status", "instansi", "lokasi", "judul", "verifikasi_paling_lambat")
-            )
-        )
+        table.add_row(*(str(row[c]) for c in columns))
+    console.print(table)
+
+
+@app.command()
+def review(
+    region: Annotated[str | None, typer.Option(help="Region code, e.g. 64.08")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """List the "perlu ditinjau" items: texts the model is unsure about, for an operator to decide."""
+    from db.queries import needs_review
+
+    runtime = _runtime()
+    with runtime.sessions() as session:
+        rows = [
+            {
+                "deteksi": d.id,
+                "skor": round(d.complaint_score, 3),
+                "fungsi": d.function,
+                "lokasi": d.location_label or "lokasi belum diketahui",
+                "judul": d.document.title or (d.document.text or "")[:80],
+                "alasan": ", ".join(d.explanation.get("terms", [])),
+                "tautan": d.document.url,
+            }
+            for d in session.scalars(needs_review(region_code=region)).all()
+        ]
+    runtime.close()
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"Perlu ditinjau ({len(rows)})")
+    for column in ("deteksi", "skor", "fungsi", "lokasi", "judul", "alasan"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in ("deteksi", "skor", "fungsi", "lokasi", "judul", "alasan")))
     console.print(table)
 
 

@@ -52,8 +52,14 @@ def followup_overdue(now: datetime) -> Select[Report]:
 def queue(
     *, region_code: str | None = None, agency_code: str | None = None, status: str | None = None
 ) -> Select[Report]:
-    """The LAPOR! queue, filtered by region, instansi tujuan and status."""
-    query = select(Report).join(Region, Report.region_id == Region.id).order_by(Report.queued_at, Report.id)
+    """The LAPOR! queue, filtered by region, instansi tujuan and status: urgent first, then by priority
+    (watchlists), then oldest first."""
+    query = (
+        select(Report)
+        .join(Region, Report.region_id == Region.id)
+        .join(Issue, Report.issue_id == Issue.id)
+        .order_by(Issue.urgent.desc(), Issue.priority.desc(), Report.queued_at, Report.id)
+    )
     if region_code:
         query = query.where(Region.code == region_code)
     if agency_code:
@@ -119,3 +125,16 @@ def open_issue_mentions(region_id: int, since: datetime) -> Select[Detection, Is
         .where(Issue.region_id == region_id, Issue.status == IssueStatus.OPEN, Issue.last_seen_at >= since)
         .order_by(Detection.id)
     )
+
+
+def needs_review(region_code: str | None = None, limit: int = 200) -> Select[Detection]:
+    """Detections in the "perlu ditinjau" band (neither queued nor dropped), most likely complaints first."""
+    query = (
+        select(Detection)
+        .where(Detection.band == "review")
+        .order_by(Detection.complaint_score.desc(), Detection.id)
+        .limit(limit)
+    )
+    if region_code:
+        query = query.join(Region, Detection.region_id == Region.id).where(Region.code == region_code)
+    return query

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import skops.io as sio
 from scipy.sparse import csr_matrix
-from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
 
 from nlp.features import TokenVectoriser
 from nlp.text import tokens
@@ -38,16 +38,18 @@ class ComplaintModel:
     def __init__(
         self,
         vectoriser: TokenVectoriser,
-        detector: LogisticRegression,
-        function_classifier: LogisticRegression,
+        detector: LinearSVC,
+        function_classifier: LinearSVC,
         version: str,
-        calibration: tuple[float, float] = (1.0, 0.0),
+        calibration: tuple[float, float],
+        function_scale: float,
     ) -> None:
         self.vectoriser = vectoriser
         self.detector = detector
         self.function_classifier = function_classifier
         self.version = version
         self.calibration = calibration
+        self.function_scale = function_scale  # function probabilities = softmax(scale * decision scores)
         names = vectoriser.feature_names()
         # stems ("~perbaik") explain nothing to an operator: only words and word pairs are shown
         self._shown = np.array([not name.startswith("~") for name in names])
@@ -76,7 +78,7 @@ class ComplaintModel:
         complaint = 1.0 / (1.0 + np.exp(-(slope * self.detector.decision_function(features) + intercept)))
         # no known word is no evidence: the bare intercept would call an empty or emoji-only post a complaint
         complaint[np.diff(features.indptr) == 0] = 0.0
-        function_probs = self.function_classifier.predict_proba(features)
+        function_probs = self._function_probabilities(features)
         classes = self.function_classifier.classes_
         results = []
         for i in range(len(documents)):
@@ -93,6 +95,12 @@ class ComplaintModel:
             )
         return results
 
+    def _function_probabilities(self, features: csr_matrix) -> np.ndarray:
+        z: np.ndarray = self.function_scale * self.function_classifier.decision_function(features)
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        probs: np.ndarray = z / z.sum(axis=1, keepdims=True)
+        return probs
+
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         sio.dump(
@@ -102,6 +110,7 @@ class ComplaintModel:
                 "function_classifier": self.function_classifier,
                 "version": self.version,
                 "calibration": list(self.calibration),
+                "function_scale": self.function_scale,
             },
             path,
             compression=zipfile.ZIP_DEFLATED,
@@ -118,11 +127,12 @@ class ComplaintModel:
         if unexpected:
             raise ValueError(f"{path} contains types that are not allowed: {unexpected}")
         bundle: dict[str, Any] = sio.load(path, trusted=untrusted)
-        slope, intercept = bundle.get("calibration", (1.0, 0.0))
+        slope, intercept = bundle["calibration"]
         return cls(
             bundle["vectoriser"],
             bundle["detector"],
             bundle["function_classifier"],
             bundle["version"],
             (float(slope), float(intercept)),
+            float(bundle["function_scale"]),
         )

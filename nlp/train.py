@@ -18,6 +18,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.svm import LinearSVC
 
 from nlp.datasets import COMPLAINT, Example, infrastructure_tweets, sp4n_tweets, surabaya, team_news
 from nlp.features import build_vectoriser
@@ -27,6 +28,7 @@ from nlp.news_pages import news_pages
 
 SEED = 20261122
 SURABAYA_FOR_DETECTION = 4000  # cap so that formal Surabaya letters do not swamp posts and news
+TWEET_WEIGHT = 5.0  # weight of labelled social posts in the detector: its hardest, thinnest origin
 
 
 @dataclass(frozen=True)
@@ -60,28 +62,52 @@ def train(data: TrainingData) -> ComplaintModel:
     vectoriser = build_vectoriser().fit([*texts, *(e.text for e in data.function_train)])
     features = vectoriser.transform(texts)
     gold = [int(e.label == COMPLAINT) for e in data.detection_train]
-    detector = LogisticRegression(C=4.0, class_weight="balanced", max_iter=3000, random_state=SEED)
-    calibration = platt_calibration(detector, features, gold)
-    detector.fit(features, gold)
+    weights = np.array([TWEET_WEIGHT if e.origin == "infra_tweets" else 1.0 for e in data.detection_train])
+    detector = LinearSVC(C=0.5, class_weight="balanced", random_state=SEED)
+    calibration = platt_calibration(detector, features, gold, weights)
+    detector.fit(features, gold, sample_weight=weights)
     function_features = vectoriser.transform([e.text for e in data.function_train])
-    function_classifier = LogisticRegression(C=8.0, class_weight="balanced", max_iter=3000, random_state=SEED)
-    function_classifier.fit(function_features, [e.function for e in data.function_train])
+    function_gold = [e.function or "LAINNYA" for e in data.function_train]
+    function_classifier = LinearSVC(C=0.5, class_weight="balanced", random_state=SEED)
+    function_scale = softmax_scale(function_classifier, function_features, function_gold)
+    function_classifier.fit(function_features, function_gold)
     for classifier in (detector, function_classifier):
         classifier.coef_ = classifier.coef_.astype("float32")
-    version = f"tfidf-lr-{datetime.now(UTC):%Y%m%d}-{data.digest()[:8]}"
-    return ComplaintModel(vectoriser, detector, function_classifier, version, calibration)
+    version = f"tfidf-svc-{datetime.now(UTC):%Y%m%d}-{data.digest()[:8]}"
+    return ComplaintModel(vectoriser, detector, function_classifier, version, calibration, function_scale)
 
 
 def platt_calibration(
-    detector: LogisticRegression, features: csr_matrix, gold: list[int]
+    detector: LinearSVC,
+    features: csr_matrix,
+    gold: list[int],
+    weights: np.ndarray | None = None,
 ) -> tuple[float, float]:
     """Platt scaling fitted on out-of-fold decision scores: (slope, intercept) so that
-    ``sigmoid(slope * score + intercept)`` is a probability. The class weights that help the detector find
-    rare complaints make its raw probabilities too eager; this maps them back to observed frequencies."""
+    ``sigmoid(slope * score + intercept)`` is a probability. The class and sample weights that help the
+    detector find rare complaints make its raw scores too eager; this maps them back to observed
+    frequencies."""
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
-    scores = cross_val_predict(detector, features, gold, cv=folds, method="decision_function")
+    params = {"sample_weight": weights} if weights is not None else None
+    scores = cross_val_predict(detector, features, gold, cv=folds, method="decision_function", params=params)
     platt = LogisticRegression(C=1e6, max_iter=1000).fit(np.asarray(scores).reshape(-1, 1), gold)
     return float(platt.coef_[0, 0]), float(platt.intercept_[0])
+
+
+def softmax_scale(classifier: LinearSVC, features: csr_matrix, gold: list[str]) -> float:
+    """The factor that turns the function classifier's decision scores into probabilities
+    (``softmax(scale * scores)``): the one with the lowest log-loss on out-of-fold scores."""
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+    scores = np.asarray(cross_val_predict(classifier, features, gold, cv=folds, method="decision_function"))
+    truth = np.searchsorted(np.unique(gold), gold)
+
+    def log_loss(scale: float) -> float:
+        z = scale * scores
+        z -= z.max(axis=1, keepdims=True)
+        log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-log_probs[np.arange(len(truth)), truth].mean())
+
+    return min((float(s) for s in np.geomspace(0.5, 50, 41)), key=log_loss)
 
 
 def evaluate_held_out(model: ComplaintModel, data: TrainingData) -> dict[str, Any]:

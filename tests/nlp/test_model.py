@@ -29,10 +29,6 @@ DEMO_COMPLAINTS = {
     "kabarsangatta/artikel/jalan-banjir-tergerus-kaliorang.html": "JALAN",
     "kabarsangatta/artikel/jalan-longsor-kaliorang-latin1.html": "BENCANA",
 }
-KNOWN_FUNCTION_MISSES = {
-    # BENCANA has few examples (41 Surabaya rows): the model says DRAINASE; issue 3 strengthens thin classes
-    "kabarsangatta/artikel/jalan-longsor-kaliorang-latin1.html",
-}
 COMPLAINT_HANDLING_NEWS = [
     "wartakutim/berita/kutim-raih-penghargaan-sp4n-lapor.html",
     "wartakutim/berita/diskominfo-sosialisasi-pengelolaan-pengaduan.html",
@@ -73,15 +69,7 @@ def test_demo_complaints_are_detected(model: ComplaintModel, relative: str) -> N
     assert prediction.top_terms
 
 
-@pytest.mark.parametrize(
-    "relative",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="known miss"))
-        if p in KNOWN_FUNCTION_MISSES
-        else p
-        for p in sorted(DEMO_COMPLAINTS)
-    ],
-)
+@pytest.mark.parametrize("relative", sorted(DEMO_COMPLAINTS))
 def test_demo_complaints_get_their_function(model: ComplaintModel, relative: str) -> None:
     (prediction,) = model.predict([_page_text(relative)])
     assert prediction.function == DEMO_COMPLAINTS[relative]
