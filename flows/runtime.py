@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -38,9 +39,13 @@ class Runtime:
 
     @cached_property
     def triager(self) -> Triager:
-        return Triager(
+        triager = Triager(
             self.model, self.catalog, self.settings.complaint_threshold, self.settings.review_threshold
         )
+        # the model, gazetteers and rules live as long as the process: keeping their millions of objects out
+        # of every garbage collection made triage about 10% faster (bench/triage_bench.py)
+        gc.freeze()
+        return triager
 
     def close(self) -> None:
         if "engine" in self.__dict__:

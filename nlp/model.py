@@ -69,8 +69,9 @@ class ComplaintModel:
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         return self.predict_tokens([tokens(text) for text in texts])
 
-    def predict_tokens(self, documents: Sequence[list[str]]) -> list[Prediction]:
-        """Predictions for texts already tokenised with ``nlp.text.tokens``."""
+    def predict_tokens(self, documents: Sequence[list[str]], explain_from: float = 0.0) -> list[Prediction]:
+        """Predictions for texts already tokenised with ``nlp.text.tokens``; the terms that explain the score
+        are found for texts scoring at least ``explain_from`` (triage skips the clear non-complaints)."""
         if not documents:
             return []
         features = self.vectoriser.transform_tokens(documents)
@@ -90,7 +91,7 @@ class ComplaintModel:
                     function=alternatives[0][0],
                     function_score=alternatives[0][1],
                     function_alternatives=alternatives,
-                    top_terms=self._explain(features, i),
+                    top_terms=self._explain(features, i) if complaint[i] >= explain_from else [],
                 )
             )
         return results

@@ -90,7 +90,7 @@ class Triager:
     def triage(self, items: Sequence[TriageInput]) -> list[Triage]:
         texts = [f"{item.title}\n{item.text}".strip() for item in items]
         words = [tokens(text) for text in texts]
-        predictions = self.model.predict_tokens(words)
+        predictions = self.model.predict_tokens(words, explain_from=self.review_threshold)
         return [
             self._one(item, text, doc_words, prediction)
             for item, text, doc_words, prediction in zip(items, texts, words, predictions, strict=True)

@@ -33,7 +33,7 @@ from abc import ABC, abstractmethod
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Final, NamedTuple
 
 from nlp.text import SLANG, normalise
@@ -109,14 +109,48 @@ def _render(message: str, query: str, position: int) -> str:
     return f"{message} (posisi {position})\n{lead}{shown}{tail}\n{caret}"
 
 
+class _Positions(Mapping[str, Sequence[int]]):
+    """Where each word of a document occurs, found on first request: most queries only ask whether a
+    word occurs (a set lookup), so indexing every word of every document up front would be wasted work."""
+
+    def __init__(self, tokens: tuple[str, ...]) -> None:
+        self._tokens = tokens
+        self._words = frozenset(tokens)
+        self._found: dict[str, list[int]] = {}
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._words
+
+    def __getitem__(self, word: str) -> list[int]:
+        if word not in self._words:
+            raise KeyError(word)
+        found = self._found.get(word)
+        if found is None:
+            found = self._found[word] = [i for i, token in enumerate(self._tokens) if token == word]
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._words)
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    def keys_view(self) -> frozenset[str]:
+        return self._words
+
+
 @dataclass(frozen=True)
 class WatchDocument:
     """A document tokenised once for all watchlists: its words, where each occurs, and its field values."""
 
     tokens: tuple[str, ...]
-    positions: Mapping[str, Sequence[int]]
-    vocabulary: tuple[str, ...]
+    positions: _Positions
     fields: Mapping[str, frozenset[str]]
+
+    @cached_property
+    def vocabulary(self) -> tuple[str, ...]:
+        """The distinct words, sorted (for prefix queries; built on the first one)."""
+        return tuple(sorted(self.positions))
 
     @classmethod
     def build(
@@ -155,16 +189,13 @@ class WatchDocument:
         source_slug: str,
         function: str,
     ) -> WatchDocument:
-        positions: dict[str, list[int]] = {}
-        for index, token in enumerate(tokens):
-            positions.setdefault(token, []).append(index)
         regions = {_key(value) for value in (region_code, *region_names)}
         fields = {
             "wilayah": frozenset(regions - {""}),
             "sumber": frozenset({_key(source_slug)} - {""}),
             "fungsi": frozenset({_key(function)} - {""}),
         }
-        return cls(tokens, positions, tuple(sorted(positions)), fields)
+        return cls(tokens, _Positions(tokens), fields)
 
     def has_prefix(self, prefix: str) -> bool:
         """Whether some word of the document starts with ``prefix``."""
@@ -294,7 +325,7 @@ class _Or(_Node):
         return cls(pos, children, words, tuple(child for child in children if not plain(child)))
 
     def matches(self, doc: WatchDocument) -> bool:
-        if not self.words.isdisjoint(doc.positions):
+        if not self.words.isdisjoint(doc.positions.keys_view()):
             return True
         return any(child.matches(doc) for child in self.others)
 

@@ -14,6 +14,7 @@ from nlp.clustering import (
     MAX_INPUT_CHARS,
     NEAR_DUPLICATE,
     NUM_PERM,
+    SIGNATURE_FORMAT,
     IncidentIndex,
     Mention,
     MinHashSignature,
@@ -24,7 +25,7 @@ WITA = timezone(timedelta(hours=8))
 MONDAY = datetime(2025, 5, 12, 9, 30, tzinfo=WITA)
 BENGALON, SEPASO, SEPASO_TIMUR = "64.08.09", "64.08.09.2001", "64.08.09.2006"
 SANGATTA_UTARA, TELUK_LINGGA = "64.08.04", "64.08.04.1010"
-GOLDEN_SIGNATURE_DIGEST = "56410ec2bb298d06"  # sha256 of signature(ARTICLE).to_bytes(), first 16 hex digits
+GOLDEN_SIGNATURE_DIGEST = "c1d41e870dd7f3c7"  # sha256 of signature(ARTICLE).to_bytes(), first 16 hex digits
 
 ARTICLE = (
     "Warga Desa Sepaso, Kecamatan Bengalon, mengeluhkan kerusakan jalan poros Sepaso menuju Tepian "
@@ -320,7 +321,7 @@ def test_bad_signature_bytes_are_refused() -> None:
     with pytest.raises(ValueError, match="format"):
         MinHashSignature.from_bytes(b"")
     with pytest.raises(ValueError, match="bytes of values"):
-        MinHashSignature.from_bytes(b"\x01" + bytes(10))
+        MinHashSignature.from_bytes(bytes([SIGNATURE_FORMAT]) + bytes(10))
 
 
 def test_spelling_noise_does_not_change_the_signature() -> None:
@@ -396,3 +397,27 @@ def test_assign_is_fast_on_a_large_index() -> None:
     assert len(index) == 5_000
     assert [d.incident_id for d in decisions[200:]] == [f"issue-{n * 50}" for n in range(100)]
     assert elapsed < 3.0, f"300 assignments took {elapsed:.2f} s"
+
+
+def test_numpy_minhash_is_datasketch_affine32_over_the_same_shingle_hashes() -> None:
+    from datasketch import MinHash
+
+    from nlp import clustering
+
+    words = ["jalan", "poros", "desa", "sepaso", "rusak", "parah", "dan", "berlubang", "sejak", "bulan"]
+    expected = MinHash(
+        clustering.NUM_PERM,
+        clustering.SEED,
+        hashfunc=int,
+        permutations=clustering._PERMUTATIONS,
+        scheme=clustering.SCHEME,
+    )
+    hashes = [clustering._word_hash(word) for word in words]
+    mix = 0x9E3779B1
+    expected.update_batch(
+        [
+            ((a * mix + b) * mix + c) & 0xFFFFFFFF
+            for a, b, c in zip(hashes, hashes[1:], hashes[2:], strict=False)
+        ]
+    )
+    assert clustering._signature_of_words(words).to_bytes()[1:] == expected.hashvalues.astype("<u4").tobytes()
