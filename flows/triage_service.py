@@ -39,11 +39,21 @@ def _document_text(document: Document) -> str:
     return f"{document.title or ''}\n{document.text or ''}".strip()
 
 
+def _stored_signature(detection: Detection) -> MinHashSignature | None:
+    """The detection's stored signature; None (recompute) when missing or of an older format."""
+    if not detection.signature:
+        return None
+    try:
+        return MinHashSignature.from_bytes(detection.signature)
+    except ValueError:
+        return None
+
+
 def _mention(
     detection: Detection, document: Document, issue: Issue | None = None, words: list[str] | None = None
 ) -> Mention:
     split = tuple(words if words is not None else tokens(_document_text(document)))
-    stored = MinHashSignature.from_bytes(detection.signature) if detection.signature else None
+    stored = _stored_signature(detection)
     return Mention(
         key=str(document.id),
         text="",
