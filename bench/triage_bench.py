@@ -30,7 +30,12 @@ from config.settings import CONFIG_DATA_DIR, get_settings  # noqa: E402
 from nlp.clustering import IncidentIndex, Mention, signature_of_model_words  # noqa: E402
 from nlp.datasets import team_news  # noqa: E402
 from nlp.model import ComplaintModel  # noqa: E402
+from nlp.phrases import Tokens  # noqa: E402
+from nlp.rules import urgency_matches  # noqa: E402
+from nlp.streets import find_streets  # noqa: E402
+from nlp.text import tokens  # noqa: E402
 from nlp.triage import COMPLAINT, TriageInput, Triager  # noqa: E402
+from nlp.watchlist import WatchDocument  # noqa: E402
 
 REGION = "64.08"
 
@@ -88,12 +93,38 @@ def triage_and_cluster(triager: Triager, texts: list[str]) -> int:
     return complaints
 
 
+def stage_timings(triager: Triager, texts: list[str], repeat: int) -> dict[str, float]:
+    """Microseconds per document of each step of triage, run alone over all texts (best of ``repeat``)."""
+    region = triager.catalog.regions[REGION]
+    rules = triager.rules[REGION]
+    words = [tokens(text) for text in texts]
+    splits = [Tokens.split(text) for text in texts]
+    docs = [WatchDocument.from_tokens(w, REGION, [region.definition.name], "bench", "JALAN") for w in words]
+    steps: dict[str, Callable[[], object]] = {
+        "tokens": lambda: [tokens(text) for text in texts],
+        "model (features, detector, function)": lambda: triager.model.predict_tokens(words, 0.3),
+        "split for places": lambda: [Tokens.split(text) for text in texts],
+        "kecamatan/desa": lambda: [triager.gazetteers[REGION].locate_in(s) for s in splits],
+        "other regions": lambda: [triager.foreign[REGION].find_in(s) for s in splits],
+        "streets": lambda: [find_streets(text) for text in texts],
+        "watchlist document": lambda: [
+            WatchDocument.from_tokens(w, REGION, [region.definition.name], "bench", "JALAN") for w in words
+        ],
+        "watchlists": lambda: [rules.watchlist_hits(d) for d in docs],
+        "vertical rules": lambda: [rules.vertical_agency("JALAN", d) for d in docs],
+        "urgency rules": lambda: [urgency_matches(triager.urgency, d) for d in docs],
+        "MinHash signature": lambda: [signature_of_model_words(w) for w in words],
+    }
+    return {name: round(1e6 / best_rate(step, len(texts), repeat), 1) for name, step in steps.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=2000)
     parser.add_argument("--chars", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--stages", action="store_true", help="also time each step on its own")
     args = parser.parse_args(argv)
 
     texts = corpus(args.documents, args.chars)
@@ -120,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         "process_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "model_version": model.version,
     }
+    if args.stages:
+        result["microseconds_per_document_by_step"] = stage_timings(triager, texts, args.repeat)
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     if args.json:
