@@ -117,6 +117,9 @@ def test_a_watchlist_on_a_kecamatan_uses_the_located_place(triager: Triager) -> 
         "\x00\x01\x02\x1b[31m",
         "Jalan rusak parah!! " * 50_000,
         "lampu mati ya ga? " + "é" * 10_000,
+        "Jalan kat kampung kami rosak teruk, lubang besar, tolong baiki segera",  # Malay
+        "Dalane rusak parah, wis setaun ora didandani, bocah sekolah kudu mlaku",  # Javanese
+        "The road to Sangatta is broken again, when will PUPR fix it? #kutim",  # English
     ],
 )
 def test_bad_input_gets_a_result_quickly(triager: Triager, text: str) -> None:
