@@ -97,14 +97,14 @@ class Triager:
         ]
 
     def _one(self, item: TriageInput, text: str, words: list[str], prediction: Prediction) -> Triage:
-        """One text's triage. What only matters for an item someone will look at (other regions, streets,
-        vertical bodies, urgency) is skipped for the "not a complaint" band, most of the stream."""
+        """One text's triage. What only matters for an item someone will look at (places, streets, vertical
+        bodies, urgency) is skipped for the "not a complaint" band, most of the stream."""
         region = self.catalog.regions[item.region_code]
         band = self.band(prediction.complaint_score)
         relevant = band != NOT_COMPLAINT
-        split = Tokens.split(text)
-        location = self.gazetteers[item.region_code].locate_in(split)
-        outside = self.foreign[item.region_code].find_in(split) if relevant and not location else []
+        split = Tokens.split(text) if relevant else None
+        location = self.gazetteers[item.region_code].locate_in(split) if split is not None else None
+        outside = self.foreign[item.region_code].find_in(split) if split is not None and not location else []
         streets = find_streets(text) if relevant else []
         names = [region.definition.name]
         if location is not None:
