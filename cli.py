@@ -7,6 +7,8 @@ import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +22,8 @@ from config.settings import PROJECT_ROOT, Settings, get_settings
 app = typer.Typer(help="Pantau: public-complaint monitoring for SP4N-LAPOR!", no_args_is_help=True)
 regions_app = typer.Typer(help="Region data (gazetteer from the Kemendagri table).")
 app.add_typer(regions_app, name="regions")
+sources_app = typer.Typer(help="News sources: health, test, add, disable.")
+app.add_typer(sources_app, name="sources")
 console = Console()
 DEMO_DIR = PROJECT_ROOT / "demo"
 
@@ -360,5 +364,132 @@ def regions_kabkota(
     console.print(f"{target}: {write_kabkota(source, target)} kabupaten/kota")
 
 
+@sources_app.command("list")
+def sources_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Every configured source with its health: last success, documents a day, error rate, last error."""
+    from flows.source_health import health
+
+    runtime = _runtime()
+    stale = runtime.settings.source_stale_hours
+    with runtime.sessions() as session:
+        rows = [health(session, source, stale) for source in runtime.catalog.sources]
+    runtime.close()
+    if as_json:
+        payload = [{**row.__dict__, "last_success_at": _iso(row.last_success_at),
+                    "last_document_at": _iso(row.last_document_at)} for row in rows]  # fmt: skip
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"Sumber berita ({len(rows)}); sepi = tanpa dokumen baru {stale} jam")
+    for column in (
+        "sumber",
+        "platform",
+        "wilayah",
+        "status",
+        "terakhir berhasil",
+        "dokumen/hari",
+        "galat",
+        "galat terakhir",
+    ):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row.slug,
+            row.platform,
+            row.region,
+            row.status,
+            _iso(row.last_success_at) or "-",
+            f"{row.documents_per_day:.1f}",
+            "-" if row.error_rate is None else f"{row.error_rate:.0%}",
+            row.last_error or "-",
+        )
+    console.print(table)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="minutes") if moment else None
+
+
+@sources_app.command("test")
+def sources_test(slug: Annotated[str, typer.Argument(help="Source slug")]) -> None:
+    """Fetch a source's entry page and one article; show what would be extracted (nothing is stored)."""
+    from flows.crawling import CrawlFailed, probe_source
+
+    runtime = _runtime()
+    try:
+        runtime.catalog.source(slug)
+        stats, pages = probe_source(runtime, slug)
+    except KeyError:
+        _fail(f"no source {slug!r} in {runtime.settings.sources_file}")
+    except CrawlFailed as exc:
+        _fail(str(exc))
+    failures = {k.split("/")[-1]: v for k, v in stats.items() if k.startswith("pantau/fetch_failed/")}
+    console.print(
+        f"[bold]{slug}[/bold]: {stats.get('downloader/response_count', 0)} jawaban HTTP; "
+        f"gagal: {failures or '-'}"
+    )
+    if not pages:
+        console.print("Tidak ada artikel yang terambil dari halaman masuk (periksa url dan article_pattern).")
+    for page in pages:
+        console.print(json.dumps(page, ensure_ascii=False, indent=2))
+
+
+def _edit_sources(change: Callable[[Path, Callable[[], object]], None]) -> None:
+    """Apply ``change`` to the sources file, validated against the whole configuration."""
+    from config.catalog import load_catalog
+
+    settings = get_settings()
+    try:
+        change(settings.sources_file, lambda: load_catalog(settings.config_dir, settings.sources_file))
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+@sources_app.command("disable")
+def sources_disable(slug: Annotated[str, typer.Argument(help="Source slug")]) -> None:
+    """Stop crawling a source (``enabled: false`` in the sources file); its documents stay."""
+    from config.sources_file import set_enabled
+
+    _edit_sources(lambda path, validate: set_enabled(path, slug, False, validate))
+    console.print(f"{slug}: nonaktif")
+
+
+@sources_app.command("enable")
+def sources_enable(slug: Annotated[str, typer.Argument(help="Source slug")]) -> None:
+    """Crawl a disabled source again."""
+    from config.sources_file import set_enabled
+
+    _edit_sources(lambda path, validate: set_enabled(path, slug, True, validate))
+    console.print(f"{slug}: aktif")
+
+
+@sources_app.command("add")
+def sources_add(
+    slug: Annotated[str, typer.Argument(help="Short lowercase name, e.g. kaltimtoday")],
+    url: Annotated[str, typer.Option(help="Entry page: feed, news sitemap, WordPress posts API or listing")],
+    platform: Annotated[str, typer.Option(help="rss | sitemap | wordpress | listing")],
+    region: Annotated[str, typer.Option(help="Region code, e.g. 64.08")],
+    name: Annotated[str | None, typer.Option(help="Display name")] = None,
+    article_pattern: Annotated[str | None, typer.Option(help="Regex an article URL must match")] = None,
+) -> None:
+    """Add a source to the sources file (validated; then try it with `pantau sources test SLUG`)."""
+    from config.sources_file import add_source
+
+    entry = {"slug": slug, "name": name or slug, "region": region, "platform": platform, "url": url,
+             "article_pattern": article_pattern}  # fmt: skip
+    _edit_sources(lambda path, validate: add_source(path, entry, validate))
+    console.print(f"{slug}: ditambahkan; coba dengan `pantau sources test {slug}`")
+
+
+def main() -> None:
+    """The ``pantau`` command: a configuration error anywhere is shown as one clear line, not a traceback."""
+    try:
+        app()
+    except ConfigError as exc:
+        console.print(f"[bold red]Galat konfigurasi:[/] {exc}")
+        sys.exit(2)
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -128,6 +128,7 @@ class Platform(StrEnum):
     RSS = "rss"  # RSS or Atom feed
     SITEMAP = "sitemap"  # (news) sitemap
     LISTING = "listing"  # an HTML listing page with article links
+    WORDPRESS = "wordpress"  # a WordPress REST API posts endpoint (/wp-json/wp/v2/posts)
 
 
 class SourceDef(_Strict):

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
         default=0.3, ge=0.0, le=1.0, description="Score from which it needs review"
     )
 
+    crawl_batch_size: int = Field(
+        default=20, ge=1, description="Sources per crawl process; batches run in parallel (crawl_workers)"
+    )
+    crawl_workers: int = Field(default=2, ge=1, le=64, description="Crawl processes one cycle runs at once")
+    source_stale_hours: int = Field(
+        default=72, ge=1, description="A source with no new document for this long is flagged as quiet"
+    )
     cluster_window_days: int = Field(
         default=14, ge=1, le=365, description="A mention joins an open issue seen within this many days"
     )

@@ -2,15 +2,18 @@
 
 ``__BASE_URL__`` in served HTML/XML/text becomes the server's own address (feeds and sitemaps need absolute
 URLs). Paths under ``/_broken/`` answer the way broken sites do: a 500, an empty page, a page larger than
-any sane article, and a 404 for anything unknown.
+any sane article, and a 404 for anything unknown. Saved pages carry an ETag and Last-Modified and answer a
+conditional GET with 304.
 """
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -26,10 +29,20 @@ def _handler(root: Path) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: object) -> None:
             return
 
-        def _send(self, status: int, body: bytes, content_type: str = "text/html") -> None:
+        def _send(
+            self, status: int, body: bytes, content_type: str = "text/html", modified: float | None = None
+        ) -> None:
+            """Send ``body``; a page with a modification time also gets validators and answers a matching
+            conditional GET with 304, as real news sites and CDNs do."""
+            headers = {"Content-Type": content_type, "Content-Length": str(len(body))}
+            if modified is not None:
+                etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+                headers |= {"ETag": etag, "Last-Modified": formatdate(modified, usegmt=True)}
+                if self.headers.get("If-None-Match") == etag:
+                    status, body, headers = 304, b"", {"ETag": etag}
             self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
 
@@ -68,7 +81,7 @@ def _handler(root: Path) -> type[BaseHTTPRequestHandler]:
                 host, port = self.server.server_address[:2]
                 body = body.replace(b"__BASE_URL__", f"http://{host}:{port}".encode())
             content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-            self._send(200, body, content_type)
+            self._send(200, body, content_type, modified=target.stat().st_mtime)
 
     return Handler
 

@@ -14,9 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy import signals
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from crawlers.items import PageItem
 from crawlers.spiders.news import NewsSpider
 
 COUNTED = (
@@ -35,15 +38,57 @@ def _spider_class(process: CrawlerProcess, slug: str) -> type[Any]:
     return NewsSpider
 
 
-def crawl(sources: list[str], run_id: int | None, base_url: str | None) -> dict[str, dict[str, Any]]:
+PROBE_PIPELINES = {
+    "crawlers.pipelines.canonicalize.CanonicalizePipeline": 100,
+    "crawlers.pipelines.extract.ExtractPipeline": 300,
+    "crawlers.pipelines.validate.ValidatePipeline": 400,
+}
+
+
+def _probe_settings(settings: Settings) -> None:
+    """One article, extracted and validated but neither stored nor checked against the database."""
+    settings.set("ITEM_PIPELINES", PROBE_PIPELINES)
+    settings.set("DOWNLOADER_MIDDLEWARES", {})
+    settings.set("PANTAU_MAX_ARTICLES", 1)
+
+
+def _collect(crawler: Crawler, found: list[dict[str, Any]]) -> None:
+    """Record what each page became (for ``pantau sources test``)."""
+
+    def scraped(item: PageItem) -> None:
+        found.append(
+            {
+                "url": item.url,
+                "title": item.title,
+                "published_at": item.published_at.isoformat() if item.published_at else None,
+                "text": (item.text or "")[:600],
+                "quarantine_reason": item.quarantine_reason,
+            }
+        )
+
+    def dropped(item: PageItem, exception: BaseException) -> None:
+        found.append({"url": item.url, "dropped": str(exception)})
+
+    crawler.signals.connect(scraped, signal=signals.item_scraped, weak=False)
+    crawler.signals.connect(dropped, signal=signals.item_dropped, weak=False)
+
+
+def crawl(
+    sources: list[str], run_id: int | None, base_url: str | None, probe: list[dict[str, Any]] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Crawl ``sources``; with ``probe`` (a list to fill), one article each, nothing stored."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
     settings = get_project_settings()
     settings.set("PANTAU_CRAWL_RUN_ID", run_id)
     settings.set("PANTAU_BASE_URL", base_url)
+    if probe is not None:
+        _probe_settings(settings)
     process = CrawlerProcess(settings)
     crawlers = []
     for slug in sources:
         crawler = process.create_crawler(_spider_class(process, slug))
+        if probe is not None:
+            _collect(crawler, probe)
         process.crawl(crawler, source=slug)
         crawlers.append((slug, crawler))
     process.start()
@@ -59,9 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-id", type=int, default=None)
     parser.add_argument("--base-url", default=None, help="value of __BASE_URL__ in the sources file")
     parser.add_argument("--stats-file", type=Path, required=True)
+    parser.add_argument("--probe-file", type=Path, help="fetch one article, store nothing, write it here")
     args = parser.parse_args(argv)
-    stats = crawl(args.source, args.run_id, args.base_url)
+    found: list[dict[str, Any]] | None = [] if args.probe_file else None
+    stats = crawl(args.source, args.run_id, args.base_url, found)
     args.stats_file.write_text(json.dumps(stats, indent=2, sort_keys=True), encoding="utf-8")
+    if args.probe_file:
+        args.probe_file.write_text(json.dumps(found, indent=2, ensure_ascii=False), encoding="utf-8")
     return 0
 
 

@@ -31,6 +31,10 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 # One pipeline per file, in this order (see crawlers/pipelines/__init__.py).
+DOWNLOADER_MIDDLEWARES = {
+    "crawlers.middlewares.stored_pages.SkipStoredPagesMiddleware": 50,
+    "crawlers.middlewares.conditional_get.ConditionalGetMiddleware": 560,
+}
 ITEM_PIPELINES = {
     "crawlers.pipelines.canonicalize.CanonicalizePipeline": 100,
     "crawlers.pipelines.dedupe.DedupePipeline": 200,

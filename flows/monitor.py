@@ -14,7 +14,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from config.settings import get_settings
-from flows.crawling import CrawlSummary, crawl_sources
+from flows.crawling import CrawlSummary, batches, crawl_sources
 from flows.queueing import queue_new_issues
 from flows.runtime import Runtime
 from flows.triage_service import TriageSummary, triage_pending
@@ -31,6 +31,17 @@ class CycleSummary:
 @task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def crawl_task(runtime: Runtime, sources: list[str]) -> CrawlSummary:
     return crawl_sources(runtime, sources)
+
+
+def crawl_in_batches(runtime: Runtime, slugs: list[str]) -> CrawlSummary:
+    """One crawl process per batch of sources, ``crawl_workers`` of them at a time (docs/scale.md)."""
+    settings = runtime.settings
+    parts: list[CrawlSummary] = []
+    todo = batches(slugs, settings.crawl_batch_size)
+    for start in range(0, len(todo), settings.crawl_workers):
+        wave = [crawl_task.submit(runtime, batch) for batch in todo[start : start + settings.crawl_workers]]
+        parts.extend(future.result() for future in wave)
+    return CrawlSummary.combined(parts)
 
 
 @task(name="triage", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -52,7 +63,7 @@ def monitor(
     runtime = Runtime(get_settings(), base_url=base_url)
     try:
         slugs = sources or [s.slug for s in runtime.catalog.sources if s.enabled]
-        crawled = crawl_task(runtime, slugs) if crawl and slugs else None
+        crawled = crawl_in_batches(runtime, slugs) if crawl and slugs else None
         triaged = triage_task(runtime)
         queued = queue_task(runtime)
     finally:

@@ -23,6 +23,15 @@ def canonical_url(url: str) -> str:
     return str(normalize_url(url, strict=True))
 
 
+def page_identity(url: str, base_url: str | None) -> str:
+    """The canonical URL a page is stored under; on a relocatable mirror (``base_url``, itself canonical,
+    without a trailing slash) the mirror's address becomes the placeholder."""
+    canonical = canonical_url(url)
+    if base_url and canonical.startswith(base_url + "/"):
+        return BASE_URL_PLACEHOLDER + canonical.removeprefix(base_url)
+    return canonical
+
+
 class CanonicalizePipeline:
     def __init__(self, stats: StatsCollector, base_url: str | None) -> None:
         self.stats = stats
@@ -34,9 +43,7 @@ class CanonicalizePipeline:
         return cls(crawler.stats, crawler.settings.get("PANTAU_BASE_URL"))
 
     def process_item(self, item: PageItem) -> PageItem:
-        item.canonical_url = canonical_url(item.url)
-        if self.base_url and item.canonical_url.startswith(self.base_url + "/"):
-            item.canonical_url = BASE_URL_PLACEHOLDER + item.canonical_url.removeprefix(self.base_url)
+        item.canonical_url = page_identity(item.url, self.base_url)
         if item.canonical_url != item.url:
             self.stats.inc_value("pantau/canonicalize/changed")
         return item

@@ -1,5 +1,5 @@
-"""The config-driven news spider: entry point by platform (RSS/Atom feed, news sitemap or listing page, in
-that order of preference), then one request per article page, handed raw to the pipelines.
+"""The config-driven news spider: entry point by platform (RSS/Atom feed, news sitemap, WordPress REST API or
+listing page, in that order of preference), then one request per article page, handed raw to the pipelines.
 
 Hooks for subclasses: ``article_urls_from_listing`` (pick links from a listing page) and ``accept_url``.
 """
@@ -23,6 +23,8 @@ from config.catalog import load_catalog
 from config.schema import Platform, SourceDef
 from config.settings import get_settings
 from crawlers.items import PageItem
+from crawlers.middlewares import SkippedOnPurpose
+from crawlers.spiders import wordpress
 
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
 
@@ -57,6 +59,7 @@ class NewsSpider(scrapy.Spider):
             Platform.RSS: self.parse_feed,
             Platform.SITEMAP: self.parse_sitemap,
             Platform.LISTING: self.parse_listing,
+            Platform.WORDPRESS: self.parse_wordpress,
         }[self.source.platform]
         yield scrapy.Request(str(self.source.url), callback=callback, errback=self.on_error)
 
@@ -96,9 +99,29 @@ class NewsSpider(scrapy.Spider):
         for url in self.article_urls_from_listing(response):
             yield from self._article(url, None)
 
+    def parse_wordpress(self, response: Response) -> Iterator[scrapy.Request]:
+        """A page of the WordPress posts endpoint; the next page is fetched while under the article limit."""
+        try:
+            posts = wordpress.posts(response.body)
+        except wordpress.BadJSON:
+            self._count("bad_json")
+            return
+        host = _site(response.url)
+        for link, title in posts:
+            url = response.urljoin(link)
+            if _site(url) == host:
+                yield from self._article(url, title)
+        page = wordpress.page_of(response.url)
+        last = wordpress.total_pages(response.headers.get("X-WP-TotalPages"))
+        if posts and page < last and len(self.requested) < self.max_articles:
+            next_page = wordpress.with_page(response.url, page + 1)
+            yield scrapy.Request(next_page, callback=self.parse_wordpress, errback=self.on_error)
+
     # --- hooks ----------------------------------------------------------------------------------------------
     def article_urls_from_listing(self, response: Response) -> list[str]:
         """Article links of a listing page: same site, matching the source's ``article_pattern``."""
+        if not isinstance(response, scrapy.http.TextResponse):
+            return []  # a binary answer has no links
         pattern = self.source.article_pattern
         extractor = LinkExtractor(allow=[pattern] if pattern else ())
         host = urlsplit(response.url).hostname
@@ -139,6 +162,8 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         """A page that could not be fetched is counted by reason (it is retried in the next cycle)."""
+        if failure.check(SkippedOnPurpose):
+            return  # not fetched on purpose (stored already, not modified): the middleware counted why
         reason = failure.type.__name__ if failure.type else "unknown"
         if reason == "DownloadCancelledError":
             reason = "cancelled_too_large"  # Scrapy cancels a download past DOWNLOAD_MAXSIZE
@@ -152,3 +177,9 @@ class NewsSpider(scrapy.Spider):
     def _count(self, reason: str) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"pantau/fetch_failed/{reason}")
+
+
+def _site(url: str) -> str:
+    """The host of ``url`` without a leading ``www.``: WordPress often links one form and serves the other."""
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.")

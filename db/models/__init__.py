@@ -8,7 +8,7 @@ from db.models.document import Document, DocumentStatus
 from db.models.issue import Issue, IssueStatus
 from db.models.region import Agency, Region, Route
 from db.models.report import Report, ReportStatus
-from db.models.source import Source
+from db.models.source import Source, SourceState
 from db.models.user import Role, User
 
 __all__ = [
@@ -27,5 +27,6 @@ __all__ = [
     "Role",
     "Route",
     "Source",
+    "SourceState",
     "User",
 ]

@@ -26,3 +26,15 @@ class Source(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     region: Mapped[Region] = relationship()
+
+
+class SourceState(Base):
+    """What a source's crawls remember between cycles: the HTTP validators (ETag, Last-Modified) of its
+    entry pages, so an unchanged feed, sitemap or listing is answered 304 and nothing under it is fetched."""
+
+    __tablename__ = "source_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), unique=True)
+    validators: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)  # url -> headers
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from config.settings import Settings
-from db.models import AuditLog, CrawlRun, Document, DocumentStatus, Report
-from db.session import DatabaseUnavailable
+from config.settings import Settings, get_settings
+from db.models import AuditLog, CrawlRun, Document, DocumentStatus, Report, SourceState
+from db.session import DatabaseUnavailable, transaction
 from flows.runtime import Runtime
 from flows.setup import initialise
 
@@ -103,9 +103,21 @@ def test_monitor_cycle_queues_complaints_for_the_right_opd(
         run = session.scalars(select(CrawlRun)).one()
         assert run.status == "succeeded" and run.stats["wartakutim"]["pantau/persist/ok"] == 12
 
-    again = monitor(base_url=demo_site)
+    again = monitor(base_url=demo_site)  # the sites answer 304 to the validators of the first cycle
     assert again.crawl is not None and again.crawl.stored == 0
-    assert again.crawl.skipped["already_stored"] == summary.crawl.stored + summary.crawl.quarantined
+    assert again.crawl.skipped == {"not_modified": 3}
+    assert again.crawl.failed == {}
+
+    with transaction(runtime.sessions) as session:  # forget the validators: feeds are fetched again...
+        session.execute(delete(SourceState))
+    third = monitor(base_url=demo_site)
+    assert third.crawl is not None and third.crawl.stored == 0
+    # ...but no stored page is fetched again, nor the re-shared URL with tracking parameters
+    assert third.crawl.skipped == {
+        "already_stored": summary.crawl.stored + summary.crawl.quarantined,
+        "seen_in_crawl": 1,
+    }
+    assert third.crawl.failed == summary.crawl.failed  # what failed is tried again, every cycle
     assert again.triage.documents == 0 and sum(again.queued.values()) == 0
     with runtime.sessions() as session:
         assert session.scalar(select(func.count(Report.id))) == len(reports)
@@ -113,6 +125,24 @@ def test_monitor_cycle_queues_complaints_for_the_right_opd(
             session.scalar(select(func.count(Document.id)))
             == summary.crawl.stored + summary.crawl.quarantined
         )
+
+
+@pytest.mark.slow
+def test_sources_crawl_in_parallel_batches_with_the_same_result(
+    runtime: Runtime, demo_site: str, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.monitor import monitor
+
+    monkeypatch.setenv("PANTAU_CRAWL_BATCH_SIZE", "1")
+    monkeypatch.setenv("PANTAU_CRAWL_WORKERS", "3")
+    get_settings.cache_clear()
+    summary = monitor(base_url=demo_site)
+    assert summary.crawl is not None and summary.crawl.stored >= 48
+    assert summary.crawl.failed == {"http_500": 1, "http_404": 1, "cancelled_too_large": 1}
+    with runtime.sessions() as session:
+        runs = session.scalars(select(CrawlRun)).all()
+        assert sorted(run.sources[0] for run in runs) == ["arsip", "kabarsangatta", "wartakutim"]
+        assert all(run.status == "succeeded" and len(run.sources) == 1 for run in runs)
 
 
 def test_down_database_is_a_clear_error(tmp_path, demo_site: str) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,31 @@
+"""Named reads and writes of what a source's crawls remember (``SourceState``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Source, SourceState
+
+
+def _state(session: Session, source_slug: str) -> SourceState | None:
+    query = (
+        select(SourceState).join(Source, SourceState.source_id == Source.id).where(Source.slug == source_slug)
+    )
+    return session.scalars(query).one_or_none()
+
+
+def validators(session: Session, source_slug: str, url: str) -> dict[str, str]:
+    """The ETag / Last-Modified last seen for ``url`` of a source (empty when never fetched)."""
+    state = _state(session, source_slug)
+    return dict(state.validators.get(url, {})) if state else {}
+
+
+def remember_validators(session: Session, source_slug: str, url: str, headers: dict[str, str]) -> None:
+    """Keep the validators of ``url``; a source without a row gets one."""
+    state = _state(session, source_slug)
+    if state is None:
+        source = session.scalars(select(Source).where(Source.slug == source_slug)).one()
+        state = SourceState(source_id=source.id, validators={})
+        session.add(state)
+    state.validators = {**state.validators, url: headers}
