@@ -114,6 +114,14 @@ def _print_cycle(summary, title: str) -> None:  # type: ignore[no-untyped-def]
         table.add_row(
             "Gagal diunduh (fetch failed)", ", ".join(f"{k}: {v}" for k, v in crawl.failed.items()) or "0"
         )
+    social = summary.social
+    if social is not None:
+        stored = ", ".join(f"{k}: {v}" for k, v in sorted(social.stored.items())) or "0"
+        table.add_row("Unggahan media sosial disimpan (social posts stored)", stored)
+        if social.not_configured:
+            table.add_row("Konektor belum dikonfigurasi (not configured)", ", ".join(social.not_configured))
+        for slug, why in sorted(social.failed.items()):
+            table.add_row(f"Konektor gagal: {slug}", why)
     bands = summary.triage.bands
     table.add_row("Dokumen ditriase (triaged)", str(summary.triage.documents))
     table.add_row("Aduan terdeteksi (complaints detected)", str(bands.get("complaint", 0)))

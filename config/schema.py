@@ -129,6 +129,12 @@ class Platform(StrEnum):
     SITEMAP = "sitemap"  # (news) sitemap
     LISTING = "listing"  # an HTML listing page with article links
     WORDPRESS = "wordpress"  # a WordPress REST API posts endpoint (/wp-json/wp/v2/posts)
+    X = "x"  # X API v2 recent search (url: the API base; terms + the region's kecamatan names)
+    TELEGRAM = "telegram"  # a public Telegram channel's web preview (url: https://t.me/s/<channel>)
+
+    @property
+    def is_social(self) -> bool:
+        return self in (Platform.X, Platform.TELEGRAM)
 
 
 class SourceDef(_Strict):
@@ -140,6 +146,7 @@ class SourceDef(_Strict):
     article_pattern: str | None = Field(default=None, description="Regex an article URL must match")
     language: str = "id"
     enabled: bool = True
+    terms: list[str] = Field(default_factory=list, description="X search terms, besides the region's places")
 
     def article_regex(self) -> re.Pattern[str] | None:
         return re.compile(self.article_pattern) if self.article_pattern else None

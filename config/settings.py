@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     cluster_window_days: int = Field(
         default=14, ge=1, le=365, description="A mention joins an open issue seen within this many days"
     )
+    x_bearer_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="X API v2 bearer token; without it the X connector is not configured",
+    )
+    social_posts_per_source: int = Field(
+        default=200, ge=1, le=5000, description="Posts one cycle reads a source"
+    )
     handle_hash_key: SecretStr = Field(
         default=SecretStr("pantau-development-key"),
         description="HMAC key that replaces social handles (UU 27/2022); set a secret one in production",

@@ -23,9 +23,23 @@ def validators(session: Session, source_slug: str, url: str) -> dict[str, str]:
 
 def remember_validators(session: Session, source_slug: str, url: str, headers: dict[str, str]) -> None:
     """Keep the validators of ``url``; a source without a row gets one."""
-    state = _state(session, source_slug)
-    if state is None:
-        source = session.scalars(select(Source).where(Source.slug == source_slug)).one()
-        state = SourceState(source_id=source.id, validators={})
-        session.add(state)
+    state = _state(session, source_slug) or _new_state(session, source_slug)
     state.validators = {**state.validators, url: headers}
+
+
+def _new_state(session: Session, source_slug: str) -> SourceState:
+    source = session.scalars(select(Source).where(Source.slug == source_slug)).one()
+    state = SourceState(source_id=source.id, validators={})
+    session.add(state)
+    return state
+
+
+def cursor(session: Session, source_slug: str) -> str | None:
+    """Where a social source's last run stopped (the newest post id it saw), if it ran before."""
+    state = _state(session, source_slug)
+    return state.cursor if state else None
+
+
+def remember_cursor(session: Session, source_slug: str, value: str | None) -> None:
+    state = _state(session, source_slug) or _new_state(session, source_slug)
+    state.cursor = value

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from config.settings import PROJECT_ROOT, Settings
 from db.base import utcnow
 from db.models import CrawlRun
@@ -58,7 +60,8 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     """The ``PANTAU_*`` variables that reproduce ``settings`` in a child process."""
     env = {}
     for name, value in settings.model_dump().items():
-        env[f"PANTAU_{name.upper()}"] = str(value)
+        secret = value.get_secret_value() if isinstance(value, SecretStr) else value
+        env[f"PANTAU_{name.upper()}"] = str(secret)
     env["PANTAU_DATABASE_URL"] = settings.resolved_database_url
     return env
 

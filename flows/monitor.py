@@ -17,6 +17,7 @@ from config.settings import get_settings
 from flows.crawling import CrawlSummary, batches, crawl_sources
 from flows.queueing import queue_new_issues
 from flows.runtime import Runtime
+from flows.social import SocialSummary, collect_social
 from flows.triage_service import TriageSummary, triage_pending
 
 
@@ -24,6 +25,7 @@ from flows.triage_service import TriageSummary, triage_pending
 class CycleSummary:
     crawl: CrawlSummary | None
     triage: TriageSummary
+    social: SocialSummary | None = None
     queued: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -44,6 +46,11 @@ def crawl_in_batches(runtime: Runtime, slugs: list[str]) -> CrawlSummary:
     return CrawlSummary.combined(parts)
 
 
+@task(name="social", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def social_task(runtime: Runtime, sources: list[str]) -> SocialSummary:
+    return collect_social(runtime, [runtime.catalog.source(slug) for slug in sources])
+
+
 @task(name="triage", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def triage_task(runtime: Runtime) -> TriageSummary:
     return triage_pending(runtime)
@@ -62,10 +69,18 @@ def monitor(
     started = time.monotonic()
     runtime = Runtime(get_settings(), base_url=base_url)
     try:
-        slugs = sources or [s.slug for s in runtime.catalog.sources if s.enabled]
-        crawled = crawl_in_batches(runtime, slugs) if crawl and slugs else None
+        chosen = (
+            [runtime.catalog.source(slug) for slug in sources]
+            if sources
+            else [s for s in runtime.catalog.sources if s.enabled]
+        )
+        news = [s.slug for s in chosen if not s.platform.is_social]
+        social = [s.slug for s in chosen if s.platform.is_social]
+        crawled = crawl_in_batches(runtime, news) if crawl and news else None
+        collected = social_task(runtime, social) if crawl and social else None
         triaged = triage_task(runtime)
         queued = queue_task(runtime)
     finally:
         runtime.close()
-    return CycleSummary(crawl=crawled, triage=triaged, queued=queued, seconds=time.monotonic() - started)
+    seconds = time.monotonic() - started
+    return CycleSummary(crawl=crawled, triage=triaged, social=collected, queued=queued, seconds=seconds)

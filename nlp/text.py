@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
@@ -110,3 +111,8 @@ def stem(word: str) -> str:
         if word.startswith(prefix) and len(word) - len(prefix) >= 4:
             return word[len(prefix) :]
     return word
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of the text with case and whitespace folded, so trivial reformatting does not count."""
+    return hashlib.sha256(_SPACE.sub(" ", text).strip().lower().encode("utf-8")).hexdigest()

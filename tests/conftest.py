@@ -6,10 +6,13 @@ database. Without a server they skip, except with CI=true, where that is a failu
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -95,3 +98,24 @@ def demo_site() -> Iterator[str]:
     """The bundled demo news sites, served on a free port of 127.0.0.1."""
     with serve(DEMO_DIR / "sites") as base_url:
         yield base_url
+
+
+def _load_replay() -> Any:
+    """tests/crawlers/social/replay.py as a module (the tests tree is not a package: importlib mode)."""
+    name = "pantau_tests_social_replay"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "crawlers/social/replay.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def replay() -> Iterator[Any]:
+    """A local server that answers like a social platform's API: ``.add(...)`` scripts answers (status,
+    headers, body; in order), ``.requests`` records what was asked (see tests/crawlers/social/replay.py)."""
+    with _load_replay().replay_server() as server:
+        yield server

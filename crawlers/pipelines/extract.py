@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -12,14 +11,7 @@ import trafilatura
 
 from crawlers.items import PageItem
 from crawlers.pipelines.counting import CountingPipeline
-
-_SPACE = re.compile(r"\s+")
-
-
-def content_hash(text: str) -> str:
-    """SHA-256 of the text with case and whitespace folded, so trivial reformatting does not count."""
-    return hashlib.sha256(_SPACE.sub(" ", text).strip().lower().encode("utf-8")).hexdigest()
-
+from nlp.text import content_hash
 
 # Machine-readable publication times, most explicit first: Open Graph, schema.org (microdata, JSON-LD), time.
 _DECLARED_TIME = [

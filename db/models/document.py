@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from db.base import Base, UTCDateTime, utcnow
@@ -40,6 +40,7 @@ class Document(Base):
     author: Mapped[str | None] = mapped_column(String(300))
     # social handles are never stored in clear: an HMAC of platform and handle (nlp.privacy.hash_handle)
     author_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    engagement: Mapped[dict[str, int] | None] = mapped_column(JSON)  # social posts: likes, reposts, views...
     language: Mapped[str | None] = mapped_column(String(10))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

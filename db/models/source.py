@@ -30,11 +30,13 @@ class Source(Base):
 
 class SourceState(Base):
     """What a source's crawls remember between cycles: the HTTP validators (ETag, Last-Modified) of its
-    entry pages, so an unchanged feed, sitemap or listing is answered 304 and nothing under it is fetched."""
+    entry pages, so an unchanged feed, sitemap or listing is answered 304 and nothing under it is fetched;
+    for a social source, the cursor (newest post id) to resume from."""
 
     __tablename__ = "source_state"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), unique=True)
     validators: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)  # url -> headers
+    cursor: Mapped[str | None] = mapped_column(String(200))  # social connectors: newest post id seen
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 from crawlers.items import PageItem
 from crawlers.pipelines.canonicalize import CanonicalizePipeline, canonical_url
-from crawlers.pipelines.extract import ExtractPipeline, content_hash
+from crawlers.pipelines.extract import ExtractPipeline
 from crawlers.pipelines.validate import ValidatePipeline
+from nlp.text import content_hash
 
 from .conftest import saved
 

@@ -1,0 +1,246 @@
+"""The social-connector contract: one public post as a ``Post``, one run as a ``Page``, errors by kind.
+
+A connector fetches public posts newer than a cursor (``since``) and returns them with the cursor to resume
+from next time. Authors are kept only as a keyed hash (``nlp.privacy.hash_handle``), never as handles.
+
+Errors, and what the caller does with them:
+
+- ``NotConfigured``: no credentials; reported per connector, not a failure of the cycle.
+- ``RateLimited``: carries ``retry_at``; do not call the platform again before it.
+- ``AuthExpired``: a 401; the token needs renewing.
+- ``BadResponse``: malformed JSON, a truncated body or an unexpected shape; the message says which.
+- ``ConnectorError`` (any other): counted and retried next cycle.
+
+HTTP goes through ``get_json`` / ``get_text`` / ``fetch`` (stdlib ``urllib``): redirects are followed (an
+``Authorization`` header only to the same host), bodies are decoded by their declared charset with a
+fallback for undeclared non-UTF-8 pages, and HTTP failures become the errors above.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import Message
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+USER_AGENT = "Pantau/0.1 (public-complaint monitor; social connectors)"
+DEFAULT_TIMEOUT = 20.0
+DEFAULT_RETRY_SECONDS = 60
+# WHATWG: a page labelled latin-1 / ascii is decoded as windows-1252 by every browser.
+_CHARSET_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "windows-1252": "cp1252",
+}
+
+
+@dataclass(frozen=True)
+class Post:
+    """One public post or comment."""
+
+    platform: str
+    post_id: str
+    permalink: str
+    author_hash: str
+    text: str
+    posted_at: datetime
+    engagement: dict[str, int] = field(default_factory=dict)
+    in_reply_to: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.posted_at.tzinfo is None:
+            raise ValueError(f"{self.platform} post {self.post_id}: posted_at must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class Page:
+    """What one ``fetch`` found (newest first) and the cursor to resume from next time."""
+
+    posts: list[Post]
+    cursor: str | None
+
+
+class ConnectorError(Exception):
+    """A connector failed this cycle: counted, retried next cycle. ``status`` is the HTTP status, if any."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NotConfigured(ConnectorError):
+    """Credentials are missing: reported, not a failure of the cycle."""
+
+
+class RateLimited(ConnectorError):
+    """The platform said 429; ``retry_at`` (UTC) is the earliest moment to call it again."""
+
+    def __init__(self, message: str, retry_at: datetime, status: int | None = 429) -> None:
+        super().__init__(message, status)
+        self.retry_at = retry_at
+
+
+class AuthExpired(ConnectorError):
+    """A 401: the token is wrong or expired."""
+
+
+class BadResponse(ConnectorError):
+    """The platform answered, but not with what the contract needs (malformed, truncated, unexpected)."""
+
+
+class Connector(Protocol):
+    """One source of public posts."""
+
+    platform: str
+
+    def fetch(self, since: str | None, limit: int) -> Page:
+        """Posts newer than ``since`` (a cursor returned by a previous fetch), at most ``limit`` of them."""
+        ...
+
+
+@dataclass(frozen=True)
+class Response:
+    """A successful HTTP answer, decoded: ``url`` is the final URL after redirects."""
+
+    url: str
+    status: int
+    content_type: str
+    text: str
+
+
+class _SameHostAuthRedirect(urllib.request.HTTPRedirectHandler):
+    """Follow redirects like urllib does, but never carry credentials to another host."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and urlsplit(newurl).netloc.lower() != urlsplit(req.full_url).netloc.lower():
+            new.remove_header("Authorization")
+        return new
+
+
+_OPENER = urllib.request.build_opener(_SameHostAuthRedirect)
+
+
+def decode_body(body: bytes, charset: str | None) -> str:
+    """``body`` as text: by the declared ``charset`` if it is a known one, else UTF-8, else windows-1252
+    (and latin-1 for the five bytes windows-1252 leaves undefined, so decoding never fails)."""
+    if charset:
+        name = _CHARSET_ALIASES.get(charset.strip().strip("\"'").lower(), charset.strip().strip("\"'"))
+        try:
+            return body.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            pass  # an unknown label, or a page that lies about its charset: fall back as if undeclared
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return body.decode("cp1252")
+    except UnicodeDecodeError:
+        return body.decode("latin-1")
+
+
+def _retry_at(headers: Message, now: datetime) -> datetime:
+    reset = headers.get("x-rate-limit-reset")
+    if reset:
+        try:
+            return datetime.fromtimestamp(int(reset.strip()), tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            pass
+    after = headers.get("Retry-After")
+    if after:
+        after = after.strip()
+        if after.isdigit():
+            return now + timedelta(seconds=int(after))
+        try:
+            when = parsedate_to_datetime(after)
+        except (TypeError, ValueError, IndexError):
+            when = None
+        if when is not None:
+            return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    return now + timedelta(seconds=DEFAULT_RETRY_SECONDS)
+
+
+def _http_error(url: str, error: urllib.error.HTTPError) -> ConnectorError:
+    status = error.code
+    try:
+        detail = decode_body(error.read(2048), error.headers.get_content_charset()).strip()
+    except (OSError, http.client.HTTPException):
+        detail = ""
+    detail = " ".join(detail.split())[:200]
+    suffix = f": {detail}" if detail else ""
+    if status == 429:
+        retry_at = _retry_at(error.headers, datetime.now(UTC))
+        return RateLimited(f"HTTP 429 from {url}, retry at {retry_at.isoformat()}{suffix}", retry_at)
+    if status == 401:
+        return AuthExpired(f"HTTP 401 from {url}: credentials rejected or expired{suffix}", status)
+    return ConnectorError(f"HTTP {status} from {url}{suffix}", status)
+
+
+def fetch(url: str, headers: dict[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> Response:
+    """GET ``url`` (following redirects) and decode the body; HTTP failures raise the errors above."""
+    request = urllib.request.Request(url, method="GET")
+    request.add_header("User-Agent", USER_AGENT)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with _OPENER.open(request, timeout=timeout) as answer:
+            try:
+                body = answer.read()
+            except http.client.IncompleteRead as error:
+                raise BadResponse(
+                    f"truncated body from {url}: got {len(error.partial)} bytes, "
+                    f"{error.expected} more were announced"
+                ) from error
+            final_url = answer.geturl()
+            status = answer.status
+            charset = answer.headers.get_content_charset()
+            content_type = answer.headers.get_content_type()
+    except urllib.error.HTTPError as error:
+        raise _http_error(url, error) from error
+    except urllib.error.URLError as error:
+        raise ConnectorError(f"cannot reach {url}: {error.reason}") from error
+    except TimeoutError as error:
+        raise ConnectorError(f"timed out reading {url}") from error
+    except (http.client.HTTPException, ConnectionError) as error:
+        raise BadResponse(f"broken HTTP answer from {url}: {error!r}") from error
+    return Response(url=final_url, status=status, content_type=content_type, text=decode_body(body, charset))
+
+
+def get_text(url: str, headers: dict[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """The decoded body of ``url``."""
+    return fetch(url, headers, timeout).text
+
+
+def get_json(
+    url: str, headers: dict[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT
+) -> dict[str, Any]:
+    """The JSON object at ``url``; anything that is not a JSON object raises ``BadResponse``."""
+    text = fetch(url, {"Accept": "application/json", **(headers or {})}, timeout).text
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BadResponse(
+            f"invalid JSON from {url}: {error.msg} at line {error.lineno} col {error.colno}"
+        ) from error
+    if not isinstance(data, dict):
+        raise BadResponse(f"expected a JSON object from {url}, got {type(data).__name__}")
+    return data

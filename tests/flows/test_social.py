@@ -1,0 +1,115 @@
+"""Social sources through the cycle: connectors against a local replay server in the platforms' formats,
+posts stored as Documents (authors hashed), cursors, not-configured and rate-limited connectors, triage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from config.settings import Settings, get_settings
+from db.models import Detection, Document
+from db.source_state import cursor
+from flows.runtime import Runtime
+from flows.setup import initialise
+from flows.social import collect_social
+from flows.triage_service import triage_pending
+
+FIXTURES = Path(__file__).parents[1] / "crawlers" / "social" / "fixtures"
+JSON = {"Content-Type": "application/json; charset=utf-8"}
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+SEARCH = "/2/tweets/search/recent"
+PREVIEW = "/s/infokutim"
+HANDLES = ["wargasangatta88", "rinakutim", "darto_tlingga", "infokutim"]
+
+
+def _script(replay: Any, x_status: int = 200) -> None:
+    if x_status == 429:
+        reset = {"x-rate-limit-reset": "1795000000", **JSON}
+        replay.add(SEARCH, 429, reset, (FIXTURES / "x_error_429.json").read_bytes())
+    else:
+        replay.add(SEARCH, 200, JSON, (FIXTURES / "x_search_page1.json").read_bytes())
+        replay.add(SEARCH, 200, JSON, (FIXTURES / "x_search_page2.json").read_bytes())
+        replay.add(SEARCH, 200, JSON, (FIXTURES / "x_search_empty.json").read_bytes())
+    replay.add(PREVIEW, 200, HTML, (FIXTURES / "telegram_infokutim.html").read_bytes())
+    for before in ("4497", "4490"):
+        page = (FIXTURES / f"telegram_infokutim_before_{before}.html").read_bytes()
+        replay.add(f"{PREVIEW}?before={before}", 200, HTML, page)
+
+
+@pytest.fixture
+def runtime(
+    settings: Settings, replay: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Runtime]:
+    sources = tmp_path / "social.yaml"
+    sources.write_text(
+        f"""sources:
+  - slug: x-kutim
+    name: X (pencarian Kutai Timur)
+    region: "64.08"
+    platform: x
+    url: {replay.base_url}
+    terms: ["jalan rusak", "lampu jalan mati", "air PDAM"]
+  - slug: tg-infokutim
+    name: Info Kutim (Telegram)
+    region: "64.08"
+    platform: telegram
+    url: {replay.base_url}/s/infokutim
+""",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PANTAU_SOURCES_FILE", str(sources))
+    monkeypatch.setenv("PANTAU_X_BEARER_TOKEN", "test-token")
+    get_settings.cache_clear()
+    rt = Runtime(get_settings())
+    initialise(rt)
+    yield rt
+    rt.close()
+
+
+def test_posts_are_stored_as_documents_with_hashed_authors_and_a_cursor(
+    runtime: Runtime, replay: Any
+) -> None:
+    _script(replay)
+    summary = collect_social(runtime, list(runtime.catalog.sources))
+    assert summary.stored == {"x-kutim": 3, "tg-infokutim": 9}
+    assert summary.not_configured == [] and summary.failed == {}
+    searches = [r for r in replay.requests if r.path == SEARCH]
+    assert searches[0].headers["authorization"] == "Bearer test-token"
+    assert "Sangatta Utara" in (searches[0].param("query") or "")  # the region's kecamatan are searched
+    with runtime.sessions() as session:
+        documents = session.scalars(select(Document)).all()
+        assert all(d.author_hash and len(d.author_hash) == 64 and d.author is None for d in documents)
+        assert all(handle not in (d.author_hash or "") for d in documents for handle in HANDLES)
+        assert all(d.published_at is not None and d.engagement for d in documents)
+        assert cursor(session, "x-kutim") == "1859012345678901250"
+        assert cursor(session, "tg-infokutim") == "4501"
+
+    again = collect_social(runtime, list(runtime.catalog.sources))  # nothing new on either platform
+    assert sum(again.stored.values()) == 0
+    assert replay.requests[-1].param("before") is None  # the channel's newest page ended the run
+    since = [r.param("since_id") for r in replay.requests if r.path == SEARCH]
+    assert since[-1] == "1859012345678901250"
+
+    triaged = triage_pending(runtime)
+    assert triaged.documents == 12
+    with runtime.sessions() as session:
+        assert len(session.scalars(select(Detection)).all()) == 12
+
+
+def test_a_connector_without_credentials_or_rate_limited_does_not_stop_the_others(
+    runtime: Runtime, replay: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _script(replay, x_status=429)
+    limited = collect_social(runtime, list(runtime.catalog.sources))
+    assert limited.failed["x-kutim"] == "rate limited until 2026-11-18T11:06+00:00"
+    assert limited.stored == {"tg-infokutim": 9}
+
+    monkeypatch.setenv("PANTAU_X_BEARER_TOKEN", "")
+    get_settings.cache_clear()
+    runtime.settings = get_settings()
+    unconfigured = collect_social(runtime, list(runtime.catalog.sources))
+    assert unconfigured.not_configured == ["x-kutim"] and unconfigured.failed == {}
