@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,6 +34,17 @@ def _new_state(session: Session, source_slug: str) -> SourceState:
     state = SourceState(source_id=source.id, validators={})
     session.add(state)
     return state
+
+
+def retry_after(session: Session, source_slug: str) -> datetime | None:
+    """Until when a platform asked not to be called for this source (its rate limit), if it did."""
+    state = _state(session, source_slug)
+    return state.retry_after if state else None
+
+
+def remember_retry_after(session: Session, source_slug: str, moment: datetime | None) -> None:
+    state = _state(session, source_slug) or _new_state(session, source_slug)
+    state.retry_after = moment
 
 
 def cursor(session: Session, source_slug: str) -> str | None:

@@ -2,7 +2,8 @@
 Documents (author hashed, permalink, posted time, engagement), so they go through the same triage as news.
 
 A connector without credentials is reported as not configured; a rate limit, an expired token or a bad
-response is reported for that source alone. Nothing fails the cycle, and the cursor only moves forward
+response is reported for that source alone, and a rate-limited source is not called again before the time
+the platform gave. Nothing fails the cycle, and the cursor only moves forward
 after the posts are stored, so a failed run is simply read again next cycle.
 """
 
@@ -23,7 +24,7 @@ from db.base import utcnow
 from db.models import Document, DocumentStatus, Source
 from db.queries import document_exists
 from db.session import transaction
-from db.source_state import cursor, remember_cursor
+from db.source_state import cursor, remember_cursor, remember_retry_after, retry_after
 from flows.runtime import Runtime
 from nlp.text import content_hash
 
@@ -77,6 +78,12 @@ def collect_social(runtime: Runtime, sources: list[SourceDef]) -> SocialSummary:
     for source in sources:
         with runtime.sessions() as session:
             since = cursor(session, source.slug)
+            waiting = retry_after(session, source.slug)
+        if waiting is not None and waiting > utcnow():
+            summary.failed[source.slug] = (
+                f"rate limited until {waiting.isoformat(timespec='minutes')}; not called"
+            )
+            continue
         try:
             page = connector(source, runtime.catalog, settings).fetch(since, settings.social_posts_per_source)
         except NotConfigured:
@@ -84,6 +91,8 @@ def collect_social(runtime: Runtime, sources: list[SourceDef]) -> SocialSummary:
             continue
         except RateLimited as exc:
             summary.failed[source.slug] = f"rate limited until {exc.retry_at.isoformat(timespec='minutes')}"
+            with transaction(runtime.sessions) as session:
+                remember_retry_after(session, source.slug, exc.retry_at)
             continue
         except ConnectorError as exc:
             summary.failed[source.slug] = f"{type(exc).__name__}: {exc}"[:300]
@@ -97,4 +106,5 @@ def collect_social(runtime: Runtime, sources: list[SourceDef]) -> SocialSummary:
                 session.add(_document(source_id, post))
                 summary.stored[source.slug] += 1
             remember_cursor(session, source.slug, page.cursor or since)
+            remember_retry_after(session, source.slug, None)
     return summary

@@ -39,4 +39,5 @@ class SourceState(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), unique=True)
     validators: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)  # url -> headers
     cursor: Mapped[str | None] = mapped_column(String(200))  # social connectors: newest post id seen
+    retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a platform's rate limit lifts then
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

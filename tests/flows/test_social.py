@@ -3,7 +3,9 @@ posts stored as Documents (authors hashed), cursors, not-configured and rate-lim
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +28,10 @@ PREVIEW = "/s/infokutim"
 HANDLES = ["wargasangatta88", "rinakutim", "darto_tlingga", "infokutim"]
 
 
-def _script(replay: Any, x_status: int = 200) -> None:
-    if x_status == 429:
-        reset = {"x-rate-limit-reset": "1795000000", **JSON}
-        replay.add(SEARCH, 429, reset, (FIXTURES / "x_error_429.json").read_bytes())
+def _script(replay: Any, x_reset: int | None = None) -> None:
+    if x_reset is not None:
+        headers = {"x-rate-limit-reset": str(x_reset), **JSON}
+        replay.add(SEARCH, 429, headers, (FIXTURES / "x_error_429.json").read_bytes())
     else:
         replay.add(SEARCH, 200, JSON, (FIXTURES / "x_search_page1.json").read_bytes())
         replay.add(SEARCH, 200, JSON, (FIXTURES / "x_search_page2.json").read_bytes())
@@ -103,13 +105,22 @@ def test_posts_are_stored_as_documents_with_hashed_authors_and_a_cursor(
 def test_a_connector_without_credentials_or_rate_limited_does_not_stop_the_others(
     runtime: Runtime, replay: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _script(replay, x_status=429)
-    limited = collect_social(runtime, list(runtime.catalog.sources))
-    assert limited.failed["x-kutim"] == "rate limited until 2026-11-18T11:06+00:00"
-    assert limited.stored == {"tg-infokutim": 9}
-
+    reset = int(time.time()) + 3600
+    _script(replay, x_reset=reset)
     monkeypatch.setenv("PANTAU_X_BEARER_TOKEN", "")
     get_settings.cache_clear()
     runtime.settings = get_settings()
     unconfigured = collect_social(runtime, list(runtime.catalog.sources))
     assert unconfigured.not_configured == ["x-kutim"] and unconfigured.failed == {}
+    assert unconfigured.stored == {"tg-infokutim": 9}
+    assert not [r for r in replay.requests if r.path == SEARCH]
+
+    monkeypatch.setenv("PANTAU_X_BEARER_TOKEN", "test-token")
+    get_settings.cache_clear()
+    runtime.settings = get_settings()
+    until = datetime.fromtimestamp(reset, UTC).isoformat(timespec="minutes")
+    limited = collect_social(runtime, list(runtime.catalog.sources))
+    assert limited.failed == {"x-kutim": f"rate limited until {until}"}
+    waiting = collect_social(runtime, list(runtime.catalog.sources))  # the platform asked to wait an hour
+    assert waiting.failed == {"x-kutim": f"rate limited until {until}; not called"}
+    assert len([r for r in replay.requests if r.path == SEARCH]) == 1

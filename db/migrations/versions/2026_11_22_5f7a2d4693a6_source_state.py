@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("source_id", sa.Integer(), nullable=False),
         sa.Column("validators", sa.JSON(), nullable=False),
         sa.Column("cursor", sa.String(length=200), nullable=True),
+        sa.Column("retry_after", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("updated_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["source_id"], ["source.id"], name=op.f("fk_source_state_source_id_source")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_source_state")),
