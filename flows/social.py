@@ -21,7 +21,7 @@ from crawlers.social.base import Connector, ConnectorError, NotConfigured, Post,
 from crawlers.social.telegram import TelegramChannel
 from crawlers.social.x import XRecentSearch, search_query
 from db.base import utcnow
-from db.models import Document, DocumentStatus, Source
+from db.models import CrawlRun, Document, DocumentStatus, Source
 from db.queries import document_exists
 from db.session import transaction
 from db.source_state import cursor, remember_cursor, remember_retry_after, retry_after
@@ -35,6 +35,7 @@ class SocialSummary:
     already_stored: int = 0
     not_configured: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # slug -> why (rate limit with its time, auth, ...)
+    failure_kinds: dict[str, str] = field(default_factory=dict)  # slug -> rate_limited, AuthExpired, ...
 
 
 def x_terms(source: SourceDef, catalog: Catalog) -> list[str]:
@@ -71,9 +72,30 @@ def _document(source_id: int, post: Post) -> Document:
     )
 
 
+def _counters(summary: SocialSummary, slug: str, called: bool) -> dict[str, int]:
+    """A source's counters in the form crawls use, so source health reads social sources the same way."""
+    counters: dict[str, int] = {}
+    if called:
+        counters["downloader/request_count"] = 1
+    if summary.stored.get(slug):
+        counters["pantau/persist/ok"] = summary.stored[slug]
+    if slug in summary.failure_kinds:
+        counters[f"pantau/fetch_failed/{summary.failure_kinds[slug]}"] = 1
+    if slug in summary.not_configured:
+        counters["pantau/not_configured"] = 1
+    return counters
+
+
 def collect_social(runtime: Runtime, sources: list[SourceDef]) -> SocialSummary:
-    """Read and store the new posts of every social source in ``sources``."""
+    """Read and store the new posts of every social source in ``sources``; the run is recorded as a CrawlRun
+    with per-source counters."""
     summary = SocialSummary()
+    called: set[str] = set()
+    with transaction(runtime.sessions) as session:
+        run = CrawlRun(sources=[source.slug for source in sources])
+        session.add(run)
+        session.flush()
+        run_id = run.id
     settings = runtime.settings
     for source in sources:
         with runtime.sessions() as session:
@@ -85,17 +107,22 @@ def collect_social(runtime: Runtime, sources: list[SourceDef]) -> SocialSummary:
             )
             continue
         try:
-            page = connector(source, runtime.catalog, settings).fetch(since, settings.social_posts_per_source)
+            reader = connector(source, runtime.catalog, settings)
+            called.add(source.slug)
+            page = reader.fetch(since, settings.social_posts_per_source)
         except NotConfigured:
+            called.discard(source.slug)  # the connector refuses before any request
             summary.not_configured.append(source.slug)
             continue
         except RateLimited as exc:
             summary.failed[source.slug] = f"rate limited until {exc.retry_at.isoformat(timespec='minutes')}"
+            summary.failure_kinds[source.slug] = "rate_limited"
             with transaction(runtime.sessions) as session:
                 remember_retry_after(session, source.slug, exc.retry_at)
             continue
         except ConnectorError as exc:
             summary.failed[source.slug] = f"{type(exc).__name__}: {exc}"[:300]
+            summary.failure_kinds[source.slug] = type(exc).__name__
             continue
         with transaction(runtime.sessions) as session:
             source_id = session.scalars(select(Source.id).where(Source.slug == source.slug)).one()
@@ -107,4 +134,11 @@ def collect_social(runtime: Runtime, sources: list[SourceDef]) -> SocialSummary:
                 summary.stored[source.slug] += 1
             remember_cursor(session, source.slug, page.cursor or since)
             remember_retry_after(session, source.slug, None)
+    with transaction(runtime.sessions) as session:
+        stored_run = session.get_one(CrawlRun, run_id)
+        stored_run.finished_at = utcnow()
+        stored_run.status = "succeeded"
+        stored_run.stats = {
+            source.slug: _counters(summary, source.slug, source.slug in called) for source in sources
+        }
     return summary

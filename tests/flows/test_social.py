@@ -18,6 +18,7 @@ from db.source_state import cursor
 from flows.runtime import Runtime
 from flows.setup import initialise
 from flows.social import collect_social
+from flows.source_health import health
 from flows.triage_service import triage_pending
 
 FIXTURES = Path(__file__).parents[1] / "crawlers" / "social" / "fixtures"
@@ -124,3 +125,10 @@ def test_a_connector_without_credentials_or_rate_limited_does_not_stop_the_other
     waiting = collect_social(runtime, list(runtime.catalog.sources))  # the platform asked to wait an hour
     assert waiting.failed == {"x-kutim": f"rate limited until {until}; not called"}
     assert len([r for r in replay.requests if r.path == SEARCH]) == 1
+
+    with runtime.sessions() as session:  # source health reads social sources like news sources
+        x, telegram = (
+            health(session, runtime.catalog.source(slug), 72) for slug in ("x-kutim", "tg-infokutim")
+        )
+    assert telegram.status == "sehat" and telegram.documents_per_day == round(9 / 7, 1)
+    assert x.status == "bermasalah" and "rate_limited x1" in (x.last_error or "")
