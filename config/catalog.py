@@ -19,6 +19,7 @@ from config.schema import (
     FunctionDef,
     FunctionsFile,
     GazetteerFile,
+    Platform,
     RegionDef,
     SourceDef,
     SourcesFile,
@@ -152,6 +153,9 @@ def load_sources(
     for i, source in enumerate(parsed.sources):
         if source.region not in regions:
             raise doc.error(["sources", i, "region"], f"unknown region {source.region!r}")
+        needs_account = source.platform in (Platform.YOUTUBE, Platform.FACEBOOK, Platform.INSTAGRAM)
+        if needs_account and not (source.account or "").strip():
+            raise doc.error(["sources", i], f"a {source.platform} source needs an `account`")
         if source.article_pattern is not None:
             try:
                 re.compile(source.article_pattern)

@@ -131,10 +131,18 @@ class Platform(StrEnum):
     WORDPRESS = "wordpress"  # a WordPress REST API posts endpoint (/wp-json/wp/v2/posts)
     X = "x"  # X API v2 recent search (url: the API base; terms + the region's kecamatan names)
     TELEGRAM = "telegram"  # a public Telegram channel's web preview (url: https://t.me/s/<channel>)
+    YOUTUBE = (
+        "youtube"  # YouTube Data API v3 comment threads of a channel (url: API base; account: channel id)
+    )
+    FACEBOOK = "facebook"  # Graph API posts and comments of a page (url: API base; account: page id)
+    INSTAGRAM = "instagram"  # Graph API recent media of a hashtag (url: API base; account: the hashtag)
 
     @property
     def is_social(self) -> bool:
-        return self in (Platform.X, Platform.TELEGRAM)
+        return self in _SOCIAL
+
+
+_SOCIAL = frozenset({Platform.X, Platform.TELEGRAM, Platform.YOUTUBE, Platform.FACEBOOK, Platform.INSTAGRAM})
 
 
 class SourceDef(_Strict):
@@ -147,6 +155,10 @@ class SourceDef(_Strict):
     language: str = "id"
     enabled: bool = True
     terms: list[str] = Field(default_factory=list, description="X search terms, besides the region's places")
+    account: str | None = Field(
+        default=None,
+        description="YouTube channel id, Facebook page id or Instagram hashtag of a social source",
+    )
 
     def article_regex(self) -> re.Pattern[str] | None:
         return re.compile(self.article_pattern) if self.article_pattern else None

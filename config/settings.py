@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         default=SecretStr(""),
         description="X API v2 bearer token; without it the X connector is not configured",
     )
+    youtube_api_key: SecretStr = Field(default=SecretStr(""), description="YouTube Data API v3 key")
+    facebook_access_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Graph API token (Facebook pages; Instagram with instagram_user_id)",
+    )
+    instagram_user_id: str = Field(default="", description="Instagram business account id for hashtag search")
     social_posts_per_source: int = Field(
         default=200, ge=1, le=5000, description="Posts one cycle reads a source"
     )

@@ -18,8 +18,11 @@ from config.catalog import Catalog
 from config.schema import Platform, SourceDef
 from config.settings import Settings
 from crawlers.social.base import Connector, ConnectorError, NotConfigured, Post, RateLimited
+from crawlers.social.facebook import FacebookPage
+from crawlers.social.instagram import InstagramHashtag
 from crawlers.social.telegram import TelegramChannel
 from crawlers.social.x import XRecentSearch, search_query
+from crawlers.social.youtube import YouTubeComments
 from db.base import utcnow
 from db.models import CrawlRun, Document, DocumentStatus, Source
 from db.queries import document_exists
@@ -45,13 +48,23 @@ def x_terms(source: SourceDef, catalog: Catalog) -> list[str]:
 
 
 def connector(source: SourceDef, catalog: Catalog, settings: Settings) -> Connector:
+    """The connector of a social source, with its credentials from the settings (empty: not configured)."""
     key = settings.handle_hash_key.get_secret_value()
+    base = str(source.url).rstrip("/")
+    graph_token = settings.facebook_access_token.get_secret_value()
     if source.platform == Platform.X:
         query = search_query(x_terms(source, catalog), lang=source.language)
-        return XRecentSearch(query, settings.x_bearer_token.get_secret_value(), key, base_url=str(source.url))
+        return XRecentSearch(query, settings.x_bearer_token.get_secret_value(), key, base_url=base)
     if source.platform == Platform.TELEGRAM:
-        channel = str(source.url).rstrip("/").rsplit("/", 1)[-1]
-        return TelegramChannel(channel, key, base_url=str(source.url).split("/s/")[0])
+        channel = base.rsplit("/", 1)[-1]
+        return TelegramChannel(channel, key, base_url=base.split("/s/")[0])
+    account = source.account or ""
+    if source.platform == Platform.YOUTUBE:
+        return YouTubeComments(account, settings.youtube_api_key.get_secret_value(), key, base_url=base)
+    if source.platform == Platform.FACEBOOK:
+        return FacebookPage(account, graph_token, key, base_url=base)
+    if source.platform == Platform.INSTAGRAM:
+        return InstagramHashtag(account, settings.instagram_user_id, graph_token, key, base_url=base)
     raise ValueError(f"{source.slug}: {source.platform} is not a social platform")
 
 

@@ -132,3 +132,49 @@ def test_a_connector_without_credentials_or_rate_limited_does_not_stop_the_other
         )
     assert telegram.status == "sehat" and telegram.documents_per_day == round(9 / 7, 1)
     assert x.status == "bermasalah" and "rate_limited x1" in (x.last_error or "")
+
+
+def test_youtube_facebook_and_instagram_sources_read_through_the_same_cycle(
+    settings: Settings, replay: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = tmp_path / "social.yaml"
+    sources.write_text(
+        f"""sources:
+  - {{slug: yt-kutim, name: YouTube Kutim, region: "64.08", platform: youtube, url: "{replay.base_url}",
+      account: UCkutimTV}}
+  - {{slug: fb-kutim, name: Facebook Kutim, region: "64.08", platform: facebook, url: "{replay.base_url}",
+      account: "104523"}}
+  - {{slug: ig-kutim, name: Instagram Kutim, region: "64.08", platform: instagram, url: "{replay.base_url}",
+      account: kutimbangun}}
+""",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PANTAU_SOURCES_FILE", str(sources))
+    monkeypatch.setenv("PANTAU_YOUTUBE_API_KEY", "")  # YouTube not configured: reported, the others read
+    monkeypatch.setenv("PANTAU_FACEBOOK_ACCESS_TOKEN", "graph-token")
+    monkeypatch.setenv("PANTAU_INSTAGRAM_USER_ID", "1784")
+    get_settings.cache_clear()
+    runtime = Runtime(get_settings())
+    initialise(runtime)
+    replay.add("/v19.0/104523/posts", 500, {"Content-Type": "text/plain"}, b"oops")
+    expired = b'{"error": {"message": "Error validating access token: Session has expired", "code": 190}}'
+    replay.add("/v19.0/ig_hashtag_search", 400, JSON, expired)
+    summary = collect_social(runtime, list(runtime.catalog.sources))
+    runtime.close()
+    assert summary.not_configured == ["yt-kutim"]
+    assert summary.failure_kinds == {"fb-kutim": "ConnectorError", "ig-kutim": "AuthExpired"}
+    assert "graph-token" not in " ".join(summary.failed.values())  # tokens never reach reports
+
+
+def test_a_graph_source_without_an_account_is_a_configuration_error(tmp_path: Path) -> None:
+    from config.catalog import load_catalog
+    from config.errors import ConfigError
+    from config.settings import CONFIG_DATA_DIR
+
+    sources = tmp_path / "social.yaml"
+    sources.write_text(
+        'sources:\n  - {slug: fb, name: FB, region: "64.08", platform: facebook, url: "https://graph.facebook.com"}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="needs an `account`"):
+        load_catalog(CONFIG_DATA_DIR, sources)
