@@ -108,6 +108,27 @@ class Connector(Protocol):
         ...
 
 
+class KeyedConnector:
+    """The shared set-up of an API connector reading one account (a channel, a page) with one credential."""
+
+    def __init__(
+        self, account: str, credential: str | None, hash_key: str, base_url: str, timeout: float, what: str
+    ) -> None:
+        if not account.strip():
+            raise ValueError(f"a {what} connector needs its account")
+        self.account = account.strip()
+        self.credential = (credential or "").strip()
+        self.hash_key = hash_key
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.what = what
+
+    def require_credential(self) -> None:
+        """Refuse before any request when the credential is missing: the connector is not configured."""
+        if not self.credential:
+            raise NotConfigured(f"{self.what}: no credential configured")
+
+
 @dataclass(frozen=True)
 class Response:
     """A successful HTTP answer, decoded: ``url`` is the final URL after redirects."""

@@ -33,7 +33,7 @@ from crawlers.social.base import (
     AuthExpired,
     BadResponse,
     ConnectorError,
-    NotConfigured,
+    KeyedConnector,
     Page,
     Post,
     RateLimited,
@@ -145,7 +145,7 @@ def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-class FacebookPage:
+class FacebookPage(KeyedConnector):
     """Public posts of the Facebook page ``page_id`` and the newest comments on them, newest first."""
 
     platform = PLATFORM
@@ -158,17 +158,10 @@ class FacebookPage:
         base_url: str = DEFAULT_BASE_URL,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        if not page_id.strip():
-            raise ValueError("a Facebook connector needs a page id")
-        self.page_id = page_id.strip()
-        self.access_token = (access_token or "").strip()
-        self.hash_key = hash_key
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
+        super().__init__(page_id, access_token, hash_key, base_url, timeout, "Facebook")
 
     def fetch(self, since: str | None, limit: int) -> Page:
-        if not self.access_token:
-            raise NotConfigured("Facebook: no access token configured")
+        self.require_credential()
         if limit < 1:
             return Page(posts=[], cursor=since)
         since_unix = int(since) if since else None
@@ -205,10 +198,10 @@ class FacebookPage:
         return Page(posts=posts, cursor=cursor)
 
     def _posts_url(self, since_unix: int | None) -> str:
-        params = {"fields": POST_FIELDS, "limit": str(POSTS_PER_PAGE), "access_token": self.access_token}
+        params = {"fields": POST_FIELDS, "limit": str(POSTS_PER_PAGE), "access_token": self.credential}
         if since_unix is not None:
             params["since"] = str(since_unix)
-        return f"{self.base_url}/{GRAPH_VERSION}/{self.page_id}/posts?{urlencode(params)}"
+        return f"{self.base_url}/{GRAPH_VERSION}/{self.account}/posts?{urlencode(params)}"
 
     def _comments_url(self, post_id: str) -> str:
         params = {
@@ -216,7 +209,7 @@ class FacebookPage:
             "filter": "stream",
             "order": "reverse_chronological",
             "limit": str(COMMENTS_PER_POST),
-            "access_token": self.access_token,
+            "access_token": self.credential,
         }
         return f"{self.base_url}/{GRAPH_VERSION}/{post_id}/comments?{urlencode(params)}"
 
@@ -236,7 +229,7 @@ class FacebookPage:
             platform=PLATFORM,
             post_id=post_id,
             permalink=str(item.get("permalink_url") or f"https://www.facebook.com/{post_id}"),
-            author_hash=hash_handle(PLATFORM, f"id:{self.page_id}", self.hash_key),
+            author_hash=hash_handle(PLATFORM, f"id:{self.account}", self.hash_key),
             text=text,
             posted_at=posted_at,
             engagement=engagement,

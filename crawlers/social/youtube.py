@@ -25,7 +25,7 @@ from crawlers.social.base import (
     AuthExpired,
     BadResponse,
     ConnectorError,
-    NotConfigured,
+    KeyedConnector,
     Page,
     Post,
     RateLimited,
@@ -58,7 +58,7 @@ def parse_time(value: str) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-class YouTubeComments:
+class YouTubeComments(KeyedConnector):
     """Public top-level comments on all videos of ``channel_id``, newest first."""
 
     platform = PLATFORM
@@ -71,17 +71,10 @@ class YouTubeComments:
         base_url: str = DEFAULT_BASE_URL,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        if not channel_id.strip():
-            raise ValueError("a YouTube connector needs a channel id")
-        self.channel_id = channel_id.strip()
-        self.api_key = (api_key or "").strip()
-        self.hash_key = hash_key
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
+        super().__init__(channel_id, api_key, hash_key, base_url, timeout, "YouTube")
 
     def fetch(self, since: str | None, limit: int) -> Page:
-        if not self.api_key:
-            raise NotConfigured("YouTube: no API key configured")
+        self.require_credential()
         if limit < 1:
             return Page(posts=[], cursor=since)
         since_at = parse_time(since) if since else None
@@ -111,10 +104,10 @@ class YouTubeComments:
     def _url(self, page_token: str | None) -> str:
         params = {
             "part": "snippet",
-            "allThreadsRelatedToChannelId": self.channel_id,
+            "allThreadsRelatedToChannelId": self.account,
             "order": "time",
             "maxResults": str(MAX_RESULTS),
-            "key": self.api_key,
+            "key": self.credential,
         }
         if page_token:
             params["pageToken"] = page_token

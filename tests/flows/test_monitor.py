@@ -49,14 +49,6 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def runtime(settings: Settings, demo_site: str) -> Iterator[Runtime]:
-    rt = Runtime(settings, base_url=demo_site)
-    initialise(rt)
-    yield rt
-    rt.close()
-
-
 @pytest.mark.slow
 def test_monitor_cycle_queues_complaints_for_the_right_opd(
     runtime: Runtime, demo_site: str, prefect_harness: None

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
-from config.settings import Settings
 from db.base import utcnow
 from db.models import CrawlRun, Document, Source
 from db.session import transaction
 from flows.crawling import probe_source
 from flows.runtime import Runtime
-from flows.setup import initialise
 from flows.source_health import FAILING, HEALTHY, NEVER_CRAWLED, QUIET, health
-
-
-@pytest.fixture
-def runtime(settings: Settings, demo_site: str) -> Iterator[Runtime]:
-    rt = Runtime(settings, base_url=demo_site)
-    initialise(rt)
-    yield rt
-    rt.close()
 
 
 def test_probe_fetches_one_article_and_stores_nothing(runtime: Runtime) -> None:
