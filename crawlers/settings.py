@@ -34,6 +34,8 @@ LOG_LEVEL = "INFO"
 DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.stored_pages.SkipStoredPagesMiddleware": 50,
     "crawlers.middlewares.conditional_get.ConditionalGetMiddleware": 560,
+    # nearer the downloader than RetryMiddleware (550): sees the 429/503 before it is turned into a retry
+    "crawlers.middlewares.back_off.BackOffMiddleware": 555,
 }
 ITEM_PIPELINES = {
     "crawlers.pipelines.canonicalize.CanonicalizePipeline": 100,
