@@ -311,12 +311,9 @@ def evaluate(
             if routing is not None:
                 table_routes = read_routing(routing)
             else:
-                region_cfg = _runtime().catalog.regions[region]
-                table_routes = {
-                    f: region_cfg.agencies[a].canonical for f, a in region_cfg.definition.routes.items()
-                }
+                table_routes = _runtime().catalog.regions[region].canonical_routes()
         model = ComplaintModel.load(settings.model_path)
-        parents = {code: f.parent for code, f in _runtime().catalog.functions.items() if f.parent}
+        parents = _runtime().catalog.function_parents()
         result = run_evaluation(
             kind,
             model,

@@ -47,6 +47,10 @@ class Region:
         code = self.definition.routes.get(function)
         return self.agencies.get(code) if code else None
 
+    def canonical_routes(self) -> dict[str, str]:
+        """Function -> canonical agency code (label_maps), through this region's routing table."""
+        return {f: self.agencies[a].canonical for f, a in self.definition.routes.items()}
+
     @property
     def holidays(self) -> frozenset[date]:
         return frozenset(date.fromisoformat(d) for d in self.definition.extra_holidays)
@@ -59,6 +63,10 @@ class Catalog:
     sources: tuple[SourceDef, ...]
     urgency: tuple[UrgencyRuleDef, ...] = ()
     urgency_document: YamlDocument | None = None
+
+    def function_parents(self) -> dict[str, str]:
+        """Added function code -> the domain.md code it refines (for routing tables that lack it)."""
+        return {code: f.parent for code, f in self.functions.items() if f.parent}
 
     def source(self, slug: str) -> SourceDef:
         for source in self.sources:

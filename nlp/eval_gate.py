@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from config.catalog import load_catalog
+from config.catalog import Catalog, load_catalog
 from config.settings import PROJECT_ROOT, get_settings
 from nlp.datasets import COMPLAINT, Example, infrastructure_tweets, sp4n_tweets, surabaya, team_news
 from nlp.evaluate import evaluate, read_routing
@@ -56,17 +56,9 @@ class EvalSet:
         return h.hexdigest()
 
 
-def canonical_routing(region_code: str = "64.08") -> dict[str, str]:
-    """Function -> canonical agency code through a configured region's routing table."""
+def _catalog() -> Catalog:
     settings = get_settings()
-    region = load_catalog(settings.config_dir, settings.sources_file).regions[region_code]
-    return {f: region.agencies[a].canonical for f, a in region.definition.routes.items()}
-
-
-def function_parents() -> dict[str, str]:
-    settings = get_settings()
-    functions = load_catalog(settings.config_dir, settings.sources_file).functions
-    return {code: f.parent for code, f in functions.items() if f.parent}
+    return load_catalog(settings.config_dir, settings.sources_file)
 
 
 def evaluation_sets(data_dir: Path) -> list[EvalSet]:
@@ -84,7 +76,7 @@ def evaluation_sets(data_dir: Path) -> list[EvalSet]:
     everything = [*sby, *team]
     complaints = [e for e in everything if e.label == COMPLAINT and e.function]
     team_complaints = [e for e in team if e.label == COMPLAINT and e.function]
-    kutim = canonical_routing()
+    kutim = _catalog().regions["64.08"].canonical_routes()
 
     def texts(rows: list[Example]) -> list[str]:
         return [e.text for e in rows]
@@ -108,7 +100,7 @@ def evaluation_sets(data_dir: Path) -> list[EvalSet]:
 
 def measure(model: ComplaintModel, sets: list[EvalSet], threshold: float) -> dict[str, dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {}
-    parents = function_parents()
+    parents = _catalog().function_parents()
     for item in sets:
         result = evaluate(
             item.kind,

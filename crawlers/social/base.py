@@ -109,19 +109,27 @@ class Connector(Protocol):
 
 
 class KeyedConnector:
-    """The shared set-up of an API connector reading one account (a channel, a page) with one credential."""
+    """The shared set-up of an API connector reading one account (a channel, a page) with one credential;
+    a subclass names its platform (``what``) and the API host it talks to by default."""
+
+    what = "API"
+    default_base_url = ""
 
     def __init__(
-        self, account: str, credential: str | None, hash_key: str, base_url: str, timeout: float, what: str
+        self,
+        account: str,
+        credential: str | None,
+        hash_key: str,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         if not account.strip():
-            raise ValueError(f"a {what} connector needs its account")
+            raise ValueError(f"a {self.what} connector needs its account")
         self.account = account.strip()
         self.credential = (credential or "").strip()
         self.hash_key = hash_key
-        self.base_url = base_url.rstrip("/")
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
         self.timeout = timeout
-        self.what = what
 
     def require_credential(self) -> None:
         """Refuse before any request when the credential is missing: the connector is not configured."""

@@ -29,7 +29,6 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from crawlers.social.base import (
-    DEFAULT_TIMEOUT,
     AuthExpired,
     BadResponse,
     ConnectorError,
@@ -150,15 +149,8 @@ class FacebookPage(KeyedConnector):
 
     platform = PLATFORM
 
-    def __init__(
-        self,
-        page_id: str,
-        access_token: str | None,
-        hash_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout: float = DEFAULT_TIMEOUT,
-    ) -> None:
-        super().__init__(page_id, access_token, hash_key, base_url, timeout, "Facebook")
+    what = "Facebook"
+    default_base_url = DEFAULT_BASE_URL
 
     def fetch(self, since: str | None, limit: int) -> Page:
         self.require_credential()

@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 
 from crawlers.social.base import (
     DEFAULT_RETRY_SECONDS,
-    DEFAULT_TIMEOUT,
     AuthExpired,
     BadResponse,
     ConnectorError,
@@ -63,15 +62,8 @@ class YouTubeComments(KeyedConnector):
 
     platform = PLATFORM
 
-    def __init__(
-        self,
-        channel_id: str,
-        api_key: str | None,
-        hash_key: str,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout: float = DEFAULT_TIMEOUT,
-    ) -> None:
-        super().__init__(channel_id, api_key, hash_key, base_url, timeout, "YouTube")
+    what = "YouTube"
+    default_base_url = DEFAULT_BASE_URL
 
     def fetch(self, since: str | None, limit: int) -> Page:
         self.require_credential()
