@@ -3,7 +3,7 @@
 This package imports nothing else of Pantau's: every other package reads its configuration from here.
 """
 
-from config.errors import ConfigError
+from config.errors import ConfigError, PantauError
 from config.settings import Settings, get_settings
 
-__all__ = ["ConfigError", "Settings", "get_settings"]
+__all__ = ["ConfigError", "PantauError", "Settings", "get_settings"]

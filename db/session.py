@@ -12,8 +12,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.errors import PantauError
 
-class DatabaseUnavailable(RuntimeError):
+
+class DatabaseUnavailable(PantauError):
     """The database cannot be reached; nothing was written."""
 
 

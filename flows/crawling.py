@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from config.errors import PantauError
 from config.settings import PROJECT_ROOT, Settings
 from db.base import utcnow
 from db.models import CrawlRun
@@ -22,7 +23,7 @@ from db.session import transaction
 from flows.runtime import Runtime
 
 
-class CrawlFailed(RuntimeError):
+class CrawlFailed(PantauError):
     """The crawl process failed as a whole (not one page: those are counted)."""
 
 
