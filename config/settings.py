@@ -69,6 +69,15 @@ class Settings(BaseSettings):
     max_page_bytes: int = Field(default=5 * 1024 * 1024, gt=0, description="Larger pages are refused")
     max_articles_per_source: int = Field(default=200, gt=0)
     crawl_timeout_seconds: int = Field(default=1800, gt=0)
+    extraction_workers: int = Field(
+        default=0, ge=0, le=64, description="Processes that extract article text in a crawl; 0: one per CPU"
+    )
+    frontier_max_attempts: int = Field(
+        default=4, ge=1, le=20, description="Fetches of an article before it is given up (one per cycle)"
+    )
+    frontier_retry_minutes: float = Field(
+        default=30.0, ge=0.0, description="Wait before the first retry of a failed article; x4 each time"
+    )
 
     @model_validator(mode="after")
     def _review_band_below_complaint(self) -> Settings:

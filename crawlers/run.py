@@ -2,7 +2,9 @@
 
 The flow starts this module as a subprocess with a crawl-run id and the source slugs, and reads back the
 per-source counters from ``--stats-file``. A source whose slug names its own spider uses it; every other
-source runs on the config-driven ``news`` spider.
+source runs on the config-driven ``news`` spider. The process dies with the one that started it
+(``--parent-pid``), and exits with ``EXIT_STORE_UNAVAILABLE`` and one line on stderr when the database stops
+answering mid-crawl (what it could not store stays pending in the frontier).
 """
 
 from __future__ import annotations
@@ -20,7 +22,12 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from crawlers.items import PageItem
+from crawlers.lifeline import die_with_parent
+from crawlers.pipelines.extract import shutdown_pool
 from crawlers.spiders.news import NewsSpider
+from crawlers.store import CrawlStore, store_of
+
+EXIT_STORE_UNAVAILABLE = 3
 
 COUNTED = (
     "pantau/",
@@ -50,6 +57,7 @@ def _probe_settings(settings: Settings) -> None:
     settings.set("ITEM_PIPELINES", PROBE_PIPELINES)
     settings.set("DOWNLOADER_MIDDLEWARES", {})
     settings.set("PANTAU_MAX_ARTICLES", 1)
+    settings.set("PANTAU_PROBE", True)
 
 
 def _collect(crawler: Crawler, found: list[dict[str, Any]]) -> None:
@@ -61,6 +69,8 @@ def _collect(crawler: Crawler, found: list[dict[str, Any]]) -> None:
                 "url": item.url,
                 "title": item.title,
                 "published_at": item.published_at.isoformat() if item.published_at else None,
+                "encoding": item.encoding,
+                "notes": item.notes,
                 "text": (item.text or "")[:600],
                 "quarantine_reason": item.quarantine_reason,
             }
@@ -75,8 +85,9 @@ def _collect(crawler: Crawler, found: list[dict[str, Any]]) -> None:
 
 def crawl(
     sources: list[str], run_id: int | None, base_url: str | None, probe: list[dict[str, Any]] | None = None
-) -> dict[str, dict[str, Any]]:
-    """Crawl ``sources``; with ``probe`` (a list to fill), one article each, nothing stored."""
+) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """Crawl ``sources``; with ``probe`` (a list to fill), one article each, nothing stored. Returns the
+    counters per source and, if the database went away mid-crawl, why."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
     settings = get_project_settings()
     settings.set("PANTAU_CRAWL_RUN_ID", run_id)
@@ -84,6 +95,9 @@ def crawl(
     if probe is not None:
         _probe_settings(settings)
     process = CrawlerProcess(settings)
+    store = store_of(settings)
+    if store is not None:
+        store.on_unavailable = lambda _why: process.stop()
     crawlers = []
     for slug in sources:
         crawler = process.create_crawler(_spider_class(process, slug))
@@ -91,11 +105,16 @@ def crawl(
             _collect(crawler, probe)
         process.crawl(crawler, source=slug)
         crawlers.append((slug, crawler))
-    process.start()
-    return {
+    try:
+        process.start()
+    finally:
+        shutdown_pool()
+        CrawlStore.close_all()
+    stats = {
         slug: {k: v for k, v in crawler.stats.get_stats().items() if k.startswith(COUNTED)}
         for slug, crawler in crawlers
     }
+    return stats, store.unavailable if store is not None else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,12 +124,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-url", default=None, help="value of __BASE_URL__ in the sources file")
     parser.add_argument("--stats-file", type=Path, required=True)
     parser.add_argument("--probe-file", type=Path, help="fetch one article, store nothing, write it here")
+    parser.add_argument("--parent-pid", type=int, help="die when this process dies")
     args = parser.parse_args(argv)
+    if args.parent_pid:
+        die_with_parent(args.parent_pid)
     found: list[dict[str, Any]] | None = [] if args.probe_file else None
-    stats = crawl(args.source, args.run_id, args.base_url, found)
+    stats, unavailable = crawl(args.source, args.run_id, args.base_url, found)
     args.stats_file.write_text(json.dumps(stats, indent=2, sort_keys=True), encoding="utf-8")
     if args.probe_file:
         args.probe_file.write_text(json.dumps(found, indent=2, ensure_ascii=False), encoding="utf-8")
+    if unavailable:
+        sys.stderr.write(unavailable.replace("\n", " ") + "\n")
+        return EXIT_STORE_UNAVAILABLE
     return 0
 
 

@@ -28,11 +28,14 @@ HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
+# Pantau dedupes pages itself (the frontier, canonical URLs). Scrapy's filter would drop a request silently,
+# without an errback: the second hop of a redirect loop, or two articles redirected to one page, would vanish
+# uncounted. Without it a redirect loop ends in "max redirections reached", which is counted.
+DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 LOG_LEVEL = "INFO"
 
 # One pipeline per file, in this order (see crawlers/pipelines/__init__.py).
 DOWNLOADER_MIDDLEWARES = {
-    "crawlers.middlewares.stored_pages.SkipStoredPagesMiddleware": 50,
     "crawlers.middlewares.conditional_get.ConditionalGetMiddleware": 560,
     # nearer the downloader than RetryMiddleware (550): sees the 429/503 before it is turned into a retry
     "crawlers.middlewares.back_off.BackOffMiddleware": 555,
@@ -49,3 +52,7 @@ PANTAU_DATABASE_URL = _pantau.resolved_database_url
 PANTAU_MAX_ARTICLES = _pantau.max_articles_per_source
 PANTAU_CRAWL_RUN_ID = None
 PANTAU_BASE_URL = None
+PANTAU_PROBE = False  # `pantau sources test`: one article, nothing stored
+PANTAU_EXTRACTION_WORKERS = _pantau.extraction_workers
+PANTAU_FRONTIER_MAX_ATTEMPTS = _pantau.frontier_max_attempts
+PANTAU_FRONTIER_RETRY_MINUTES = _pantau.frontier_retry_minutes

@@ -1,9 +1,16 @@
-"""Crawl service: record a CrawlRun, run Scrapy in a child process, store its counters."""
+"""Crawl service: record a CrawlRun, run Scrapy in a child process, store its counters.
+
+A run records the host and pid of the process that owns it. A run left ``running`` by a process that died
+(killed, machine restarted) is marked ``interrupted`` by the next crawl or health check
+(``mark_interrupted_runs``); what it listed but did not store is still pending in the frontier.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -14,17 +21,84 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from config.errors import PantauError
 from config.settings import PROJECT_ROOT, Settings
 from db.base import utcnow
-from db.models import CrawlRun
+from db.models import CrawlRun, CrawlRunStatus
 from db.session import transaction
 from flows.runtime import Runtime
 
 
 class CrawlFailed(PantauError):
-    """The crawl process failed as a whole (not one page: those are counted)."""
+    """The crawl process failed as a whole (not one page: those are counted); the message is one line."""
+
+
+HOST = socket.gethostname()[:255]
+EXIT_STORE_UNAVAILABLE = 3  # crawlers.run: the database stopped answering mid-crawl
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host still runs (a zombie does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[:1] != ["Z"]
+
+
+def mark_interrupted_runs(session: Session, settings: Settings) -> int:
+    """Mark ``interrupted`` every run still ``running`` whose owner is gone: a dead process of this host, or
+    on another host, a run older than the crawl timeout (with ten minutes' grace). Returns how many."""
+    now = utcnow()
+    grace = settings.crawl_timeout_seconds + 600
+    marked = 0
+    for run in session.scalars(select(CrawlRun).where(CrawlRun.status == CrawlRunStatus.RUNNING)):
+        if run.host == HOST and run.pid is not None:
+            gone = not process_alive(run.pid)
+        else:
+            gone = (now - run.started_at).total_seconds() > grace
+        if gone:
+            run.status = CrawlRunStatus.INTERRUPTED
+            run.finished_at = now
+            run.error = "proses crawl berhenti sebelum selesai (dibunuh atau mesin mati)"
+            marked += 1
+    return marked
+
+
+def _one_line(text: str) -> str:
+    """The last non-empty line of ``text``: a child's error, not its log."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:500] if lines else ""
+
+
+@dataclass
+class ChildResult:
+    """How a crawl child ended: its counters per source, and what went wrong if anything did."""
+
+    stats: dict[str, dict[str, Any]]
+    error: str | None = None
+    status: CrawlRunStatus = CrawlRunStatus.SUCCEEDED
+
+
+def _ended(returncode: int, stderr: str, stats: dict[str, dict[str, Any]]) -> ChildResult:
+    if returncode < 0:
+        name = signal.Signals(-returncode).name if -returncode in signal.valid_signals() else "?"
+        error = f"proses crawl dihentikan oleh sinyal {-returncode} ({name})"
+        return ChildResult(stats, error, CrawlRunStatus.INTERRUPTED)
+    if returncode == EXIT_STORE_UNAVAILABLE:
+        error = f"basis data tidak tersedia saat crawl: {_one_line(stderr)}"
+    else:
+        error = f"proses crawl keluar dengan kode {returncode}: {_one_line(stderr) or 'tanpa pesan'}"
+    return ChildResult(stats, error, CrawlRunStatus.FAILED)
 
 
 @dataclass
@@ -36,6 +110,7 @@ class CrawlSummary:
     quarantined: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
+    given_up: int = 0  # articles that failed their last attempt this crawl
     seconds: float = 0.0
 
     @classmethod
@@ -48,6 +123,7 @@ class CrawlSummary:
             total.quarantined += part.quarantined
             total.skipped.update(part.skipped)
             total.failed.update(part.failed)
+            total.given_up += part.given_up
             total.seconds = max(total.seconds, part.seconds)
         return total
 
@@ -83,17 +159,18 @@ def summarise(
                 summary.skipped["not_modified"] += value
             elif parts[:2] == ["pantau", "dedupe"] or key == "pantau/persist/duplicate":
                 summary.skipped[parts[-1]] += value
-            elif parts[:2] == ["pantau", "fetch_failed"]:
+            elif parts[:2] == ["pantau", "fetch_failed"] or parts[:3] == ["pantau", "persist", "failed"]:
                 summary.failed[parts[-1]] += value
+            elif key == "pantau/frontier/given_up":
+                summary.given_up += value
     return summary
 
 
-def _run_crawl_process(
-    runtime: Runtime, sources: list[str], tmp: Path, extra: list[str]
-) -> tuple[dict[str, dict[str, Any]], str | None]:
+def _run_crawl_process(runtime: Runtime, sources: list[str], tmp: Path, extra: list[str]) -> ChildResult:
     """Run ``python -m crawlers.run`` for ``sources``: per-source counters, or the error that stopped it."""
     stats_file = tmp / "stats.json"
-    command = [sys.executable, "-m", "crawlers.run", "--stats-file", str(stats_file), *extra]
+    command = [sys.executable, "-m", "crawlers.run", "--stats-file", str(stats_file), "--parent-pid"]
+    command += [str(os.getpid()), *extra]
     for slug in sources:
         command += ["--source", slug]
     if runtime.base_url:
@@ -114,39 +191,42 @@ def _run_crawl_process(
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return {}, f"crawl process timed out after {runtime.settings.crawl_timeout_seconds} s"
+        error = f"proses crawl melewati batas waktu {runtime.settings.crawl_timeout_seconds} detik"
+        return ChildResult({}, error, CrawlRunStatus.FAILED)
+    stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
     if result.returncode != 0 or not stats_file.exists():
-        return {}, f"crawl process exited with {result.returncode}: {result.stderr[-1500:]}"
-    return json.loads(stats_file.read_text(encoding="utf-8")), None
+        return _ended(result.returncode, result.stderr, stats)
+    return ChildResult(stats)
 
 
 def probe_source(runtime: Runtime, slug: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Fetch a source's entry page and one article, extract it, store nothing (``pantau sources test``)."""
     with tempfile.TemporaryDirectory(prefix="pantau-probe-") as tmp:
         probe_file = Path(tmp) / "probe.json"
-        stats, error = _run_crawl_process(runtime, [slug], Path(tmp), ["--probe-file", str(probe_file)])
-        if error:
-            raise CrawlFailed(error)
-        return stats.get(slug, {}), json.loads(probe_file.read_text(encoding="utf-8"))
+        result = _run_crawl_process(runtime, [slug], Path(tmp), ["--probe-file", str(probe_file)])
+        if result.error:
+            raise CrawlFailed(result.error)
+        return result.stats.get(slug, {}), json.loads(probe_file.read_text(encoding="utf-8"))
 
 
 def crawl_sources(runtime: Runtime, sources: list[str]) -> CrawlSummary:
     """Crawl ``sources`` in a child process; the CrawlRun row records the outcome either way."""
     with transaction(runtime.sessions) as session:
-        run = CrawlRun(sources=sources)
+        mark_interrupted_runs(session, runtime.settings)
+        run = CrawlRun(sources=sources, host=HOST, pid=os.getpid())
         session.add(run)
         session.flush()
         run_id = run.id
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="pantau-crawl-") as tmp:
-        stats, error = _run_crawl_process(runtime, sources, Path(tmp), ["--run-id", str(run_id)])
+        result = _run_crawl_process(runtime, sources, Path(tmp), ["--run-id", str(run_id)])
     seconds = time.monotonic() - started
     with transaction(runtime.sessions) as session:
         stored_run = session.get_one(CrawlRun, run_id)
         stored_run.finished_at = utcnow()
-        stored_run.status = "failed" if error else "succeeded"
-        stored_run.stats = stats
-        stored_run.error = error
-    if error:
-        raise CrawlFailed(error)
-    return summarise(run_id, sources, stats, seconds)
+        stored_run.status = result.status
+        stored_run.stats = result.stats
+        stored_run.error = result.error
+    if result.error:
+        raise CrawlFailed(result.error)
+    return summarise(run_id, sources, result.stats, seconds)

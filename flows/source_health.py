@@ -1,5 +1,12 @@
 """Source health for Diskominfo: per source, the last successful crawl, documents per day, error rate, the
-last error, and whether it has gone quiet (no new document for ``source_stale_hours``)."""
+last error, whether it has gone quiet (no new document for ``source_stale_hours``), whether its last crawl
+was interrupted, and what the frontier holds (articles still pending, articles given up after their last
+attempt) and what was quarantined this week.
+
+A crawl counts against a source when the crawl failed or was interrupted, or when the source's entry page
+failed (a redirect loop, a 500, a feed that cannot be read): a source whose entry page fails is failing
+however few of its requests failed.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +18,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.schema import SourceDef
+from db import frontier
 from db.base import utcnow
-from db.models import CrawlRun, Document, Source
+from db.models import CrawlRun, CrawlRunStatus, Document, DocumentStatus, FrontierState, Source
+from db.session import transaction
+from flows.crawling import mark_interrupted_runs
+from flows.runtime import Runtime
 
 HEALTHY, QUIET, FAILING, NEVER_CRAWLED, DISABLED = "sehat", "sepi", "bermasalah", "belum dirayapi", "nonaktif"
+INTERRUPTED = "terputus"  # its last crawl died part-way (killed, machine down): the next cycle resumes it
 RECENT_RUNS = 10  # the error rate is over this many latest crawls of the source
 FAILING_RATE = 0.5
 
@@ -32,11 +44,31 @@ class SourceHealth:
     documents_per_day: float
     error_rate: float | None
     last_error: str | None
+    pending: int = 0  # articles listed and not stored yet (fetched by the next cycle when due)
+    given_up: int = 0  # articles that failed every attempt
+    quarantined_week: int = 0  # pages stored as unusable in the last seven days, each with its reason
+
+
+FAILURE_PREFIXES = ("pantau/fetch_failed/", "pantau/persist/failed/")
 
 
 def _failures(stats: dict[str, Any]) -> dict[str, int]:
-    prefix = "pantau/fetch_failed/"
-    return {k.removeprefix(prefix): int(v) for k, v in stats.items() if k.startswith(prefix)}
+    found: dict[str, int] = {}
+    for key, value in stats.items():
+        for prefix in FAILURE_PREFIXES:
+            if key.startswith(prefix):
+                found[key.removeprefix(prefix)] = found.get(key.removeprefix(prefix), 0) + int(value)
+    return found
+
+
+def _entry_failed(stats: dict[str, Any]) -> list[str]:
+    prefix = "pantau/entry/failed/"
+    return [k.removeprefix(prefix) for k in stats if k.startswith(prefix)]
+
+
+def _failed_for(run: CrawlRun, slug: str) -> bool:
+    """Whether ``run`` failed as a whole or failed to read the source's entry page."""
+    return run.status != CrawlRunStatus.SUCCEEDED or bool(_entry_failed(run.stats.get(slug, {})))
 
 
 def _requests(stats: dict[str, Any]) -> int:
@@ -55,6 +87,9 @@ def _last_error(runs: list[CrawlRun], slug: str) -> str | None:
     for run in runs:
         if run.error:
             return f"{run.finished_at:%Y-%m-%d %H:%M} UTC: {run.error[:200]}"
+        entry = _entry_failed(run.stats.get(slug, {}))
+        if entry:
+            return f"{run.finished_at:%Y-%m-%d %H:%M} UTC: halaman masuk gagal ({', '.join(sorted(entry))})"
         failures = _failures(run.stats.get(slug, {}))
         if failures:
             listed = ", ".join(f"{reason} x{count}" for reason, count in sorted(failures.items()))
@@ -67,20 +102,30 @@ def health(
 ) -> SourceHealth:
     now = now or utcnow()
     runs = _runs_of(session, source.slug)
-    succeeded = [r for r in runs if r.status == "succeeded" and _requests(r.stats.get(source.slug, {}))]
+    succeeded = [
+        r for r in runs if not _failed_for(r, source.slug) and _requests(r.stats.get(source.slug, {}))
+    ]
     requests = sum(_requests(r.stats.get(source.slug, {})) for r in runs)
     failures = sum(sum(_failures(r.stats.get(source.slug, {})).values()) for r in runs)
-    failures += sum(1 for r in runs if r.status == "failed")
+    failures += sum(1 for r in runs if _failed_for(r, source.slug))
     of_source = (Document.source_id == Source.id, Source.slug == source.slug)
     last_document = session.scalar(select(func.max(Document.fetched_at)).where(*of_source))
-    week = session.scalar(
-        select(func.count(Document.id)).where(*of_source, Document.fetched_at >= now - timedelta(days=7))
+    this_week = Document.fetched_at >= now - timedelta(days=7)
+    week = session.scalar(select(func.count(Document.id)).where(*of_source, this_week))
+    quarantined = session.scalar(
+        select(func.count(Document.id)).where(
+            *of_source, this_week, Document.status == DocumentStatus.QUARANTINED
+        )
     )
+    source_id = session.scalar(select(Source.id).where(Source.slug == source.slug))
+    held = frontier.counts(session, source_id) if source_id is not None else {}
     error_rate = failures / max(requests, 1) if runs else None
     if not source.enabled:
         status = DISABLED
     elif not runs:
         status = NEVER_CRAWLED
+    elif runs[0].status == CrawlRunStatus.INTERRUPTED:
+        status = INTERRUPTED
     elif (error_rate is not None and error_rate >= FAILING_RATE) or not succeeded:
         status = FAILING
     elif last_document is None or last_document < now - timedelta(hours=stale_hours):
@@ -99,4 +144,16 @@ def health(
         documents_per_day=round((week or 0) / 7, 1),
         error_rate=round(error_rate, 3) if error_rate is not None else None,
         last_error=_last_error(runs, source.slug),
+        pending=held.get(FrontierState.PENDING, 0),
+        given_up=held.get(FrontierState.GIVEN_UP, 0),
+        quarantined_week=quarantined or 0,
     )
+
+
+def health_report(runtime: Runtime) -> list[SourceHealth]:
+    """The health of every configured source, after marking the runs whose process died as interrupted."""
+    with transaction(runtime.sessions) as session:
+        mark_interrupted_runs(session, runtime.settings)
+    stale = runtime.settings.source_stale_hours
+    with runtime.sessions() as session:
+        return [health(session, source, stale) for source in runtime.catalog.sources]

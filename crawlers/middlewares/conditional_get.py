@@ -1,20 +1,27 @@
 """Conditional GET of a source's entry page (feed, sitemap, listing): send the ETag and Last-Modified of the
-last fetch; a 304 means nothing new, so nothing under it is fetched this cycle."""
+last fetch; a 304 means nothing new is listed, so only what the frontier still holds is fetched this cycle.
+
+The validators of a fresh answer advance only when the crawl of the source finishes and the page's list is
+in the frontier: by then every article it listed is stored, quarantined, recorded as failed, or pending.
+A crawl that dies part-way leaves the old validators, so the next cycle reads the page again. A sitemap
+index never advances (its child sitemaps change under it).
+"""
 
 from __future__ import annotations
 
 from typing import Self
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
 from crawlers.middlewares import SkippedOnPurpose
-from db.session import make_engine, session_factory, transaction
-from db.source_state import remember_validators, validators
+from crawlers.store import CrawlStore, store_of
+from db.source_state import validators
 
 _VALIDATORS = {"ETag": "If-None-Match", "Last-Modified": "If-Modified-Since"}
+FINISHED = "finished"  # Scrapy's close reason of a crawl that ran out of work
 
 
 class NotModified(SkippedOnPurpose):
@@ -30,20 +37,26 @@ def _entry(spider: Spider, request: Request) -> tuple[str, str] | None:
 
 
 class ConditionalGetMiddleware:
-    def __init__(self, stats: StatsCollector, database_url: str) -> None:
+    def __init__(self, stats: StatsCollector, store: CrawlStore) -> None:
         self.stats = stats
-        self.sessions = session_factory(make_engine(database_url))
+        self.store = store
+        self.fresh: dict[tuple[str, str], dict[str, str]] = {}  # validators to keep once the crawl finishes
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
-        return cls(crawler.stats, crawler.settings.get("PANTAU_DATABASE_URL"))
+        store = store_of(crawler.settings)
+        if store is None:
+            raise ValueError("conditional GET needs the crawl store (it is not used by probes)")
+        middleware = cls(crawler.stats, store)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
 
     def process_request(self, request: Request, spider: Spider) -> None:
         entry = _entry(spider, request)
         if entry is None:
             return
-        with self.sessions() as session:
+        with self.store.sessions() as session:
             known = validators(session, *entry)
         for header, conditional in _VALIDATORS.items():
             if header in known:
@@ -59,6 +72,14 @@ class ConditionalGetMiddleware:
         if response.status == 200:
             seen = {h: response.headers[h].decode("latin-1") for h in _VALIDATORS if h in response.headers}
             if seen:
-                with transaction(self.sessions) as session:
-                    remember_validators(session, entry[0], entry[1], seen)
+                self.fresh[entry] = seen
         return response
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        source = getattr(spider, "source", None)
+        if reason != FINISHED or source is None or not getattr(spider, "entry_listed", False):
+            return
+        for (slug, url), seen in list(self.fresh.items()):
+            if slug == source.slug:
+                self.store.remember_validators(slug, url, seen)
+                del self.fresh[(slug, url)]

@@ -1,4 +1,6 @@
-"""Drop pages this source already stored (by canonical URL), and repeats within one crawl."""
+"""Drop a page met earlier in this crawl under another URL (after redirects): the frontier entry that led to
+it is settled, since the page is stored once, under the first. A page stored by an earlier crawl is caught
+when it is inserted (``crawlers.store``), which counts it as ``pantau/persist/duplicate``."""
 
 from __future__ import annotations
 
@@ -7,41 +9,28 @@ from typing import Self
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
-from sqlalchemy import Engine
 
 from crawlers.items import PageItem
-from db.queries import document_exists
-from db.session import make_engine, session_factory
+from crawlers.store import CrawlStore, Outcome, store_of
 
 
 class DedupePipeline:
-    def __init__(self, stats: StatsCollector, database_url: str) -> None:
+    def __init__(self, stats: StatsCollector, store: CrawlStore | None) -> None:
         self.stats = stats
-        self.database_url = database_url
-        self.engine: Engine | None = None
+        self.store = store
         self.seen: set[tuple[str, str]] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
-        return cls(crawler.stats, crawler.settings.get("PANTAU_DATABASE_URL"))
-
-    def open_spider(self) -> None:
-        self.engine = make_engine(self.database_url)
-        self.sessions = session_factory(self.engine)
-
-    def close_spider(self) -> None:
-        if self.engine is not None:
-            self.engine.dispose()
+        return cls(crawler.stats, store_of(crawler.settings))
 
     def process_item(self, item: PageItem) -> PageItem:
         key = (item.source_slug, item.canonical_url)
         if key in self.seen:
             self.stats.inc_value("pantau/dedupe/dropped/seen_in_crawl")
+            if self.store is not None:
+                self.store.add(Outcome(item.source_slug, self.stats, item.frontier_key))
             raise DropItem(f"duplicate in this crawl: {item.canonical_url}")
         self.seen.add(key)
-        with self.sessions() as session:
-            if document_exists(session, item.source_slug, item.canonical_url):
-                self.stats.inc_value("pantau/dedupe/dropped/already_stored")
-                raise DropItem(f"already stored: {item.canonical_url}")
         return item

@@ -1,96 +1,99 @@
-"""Extract title, main text, date and author with trafilatura; quarantine pages that yield nothing."""
+"""Extract title, main text, date and author (``crawlers.extraction``) in worker processes, off the crawl's
+event loop, so downloads go on while pages are parsed and a crawl uses every core. Pages that yield nothing
+are quarantined with the reason; a worker that dies leaves its page pending in the frontier."""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
+import asyncio
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Self
 
-import htmldate
-import trafilatura
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
 
+from crawlers.extraction import Extraction, extract_page
 from crawlers.items import PageItem
-from crawlers.pipelines.counting import CountingPipeline
-from nlp.text import content_hash
+from crawlers.lifeline import die_with_parent
+from crawlers.store import CrawlStore, Outcome, store_of
 
-# Machine-readable publication times, most explicit first: Open Graph, schema.org (microdata, JSON-LD), time.
-_DECLARED_TIME = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"<meta[^>]+(?:property|name)=[\"']article:published_time[\"'][^>]+content=[\"']([^\"']+)",
-        r"<meta[^>]+content=[\"']([^\"']+)[\"'][^>]+(?:property|name)=[\"']article:published_time",
-        r"<meta[^>]+itemprop=[\"']datePublished[\"'][^>]+content=[\"']([^\"']+)",
-        r"[\"']datePublished[\"']\s*:\s*[\"']([^\"']+)",
-        r"<time[^>]+datetime=[\"']([^\"']+)",
-    )
-]
-# Lines of news boilerplate that trafilatura keeps inside the article body.
-_BOILERPLATE = re.compile(
-    r"^\s*(?:baca juga\b|artikel ini telah tayang|simak (?:berita|artikel|juga)\b"
-    r"|ikuti (?:berita|kami|kanal)\b|(?:pewarta|editor|penulis|reporter|redaktur|penyunting)\s*:"
-    r"|copyright\s*©|©\s*\d{4})",
-    re.IGNORECASE,
-)
+_pool: ProcessPoolExecutor | None = None
 
 
-def _declared_time(html: str, timezone: str) -> datetime | None:
-    head = html[:200_000]
-    for pattern in _DECLARED_TIME:
-        match = pattern.search(head)
-        if match:
-            try:
-                moment = datetime.fromisoformat(match.group(1).strip().replace("Z", "+00:00"))
-            except ValueError:
-                continue
-            return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
-    return None
+def extraction_pool(workers: int) -> Executor:
+    """This process's pool of extraction workers (``workers``, or one per CPU for 0), made on first use."""
+    global _pool
+    if _pool is None:
+        # spawned, not forked: the crawl process runs threads (forking it could copy a held lock), and a
+        # spawned worker is the crawl's own child, so it dies with it (``die_with_parent``)
+        context = multiprocessing.get_context("spawn")
+        _pool = ProcessPoolExecutor(
+            max_workers=workers or os.cpu_count() or 1,
+            mp_context=context,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
+    return _pool
 
 
-def without_boilerplate(text: str) -> str:
-    """The article text without "Baca juga" links, syndication notes and byline/copyright lines."""
-    return "\n".join(line for line in text.splitlines() if not _BOILERPLATE.match(line)).strip()
+def shutdown_pool() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
 
 
-def published_at(html: str, timezone: str) -> datetime | None:
-    """The page's original publication time: the time the page declares (meta, schema.org, <time>), else
-    htmldate's finding (which prefers dates in the URL, midnight); a time without offset is in the region's
-    zone."""
-    declared = _declared_time(html, timezone)
-    if declared is not None:
-        return declared
-    found = htmldate.find_date(html, outputformat="%Y-%m-%dT%H:%M:%S%z", original_date=True)
-    if not found:
-        return None
-    try:
-        moment = datetime.strptime(found, "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        moment = datetime.strptime(found[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=ZoneInfo(timezone))
-    return moment
+class ExtractPipeline:
+    def __init__(self, stats: StatsCollector, pool: Executor, store: CrawlStore | None) -> None:
+        self.stats = stats
+        self.pool = pool
+        self.store = store
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        assert crawler.stats is not None
+        pool = extraction_pool(crawler.settings.getint("PANTAU_EXTRACTION_WORKERS"))
+        return cls(crawler.stats, pool, store_of(crawler.settings))
 
-class ExtractPipeline(CountingPipeline):
-    def _quarantine(self, item: PageItem, reason: str) -> PageItem:
-        item.quarantine_reason = reason
-        self.stats.inc_value(f"pantau/extract/quarantined/{reason.split(':')[0]}")
-        return item
-
-    def process_item(self, item: PageItem) -> PageItem:
-        if not item.body.strip():
-            return self._quarantine(item, "empty page")
+    async def process_item(self, item: PageItem) -> PageItem:
+        future = self.pool.submit(extract_item, item)
         try:
-            result = trafilatura.bare_extraction(
-                item.html, url=item.url, with_metadata=True, include_comments=False
-            )
-        except Exception as exc:
-            return self._quarantine(item, f"extraction failed: {type(exc).__name__}: {exc}"[:300])
-        if result is None or not (result.text or "").strip():
-            return self._quarantine(item, "no article text found")
-        item.title = (result.title or item.listed_title or "").strip() or None
-        item.text = without_boilerplate(result.text)
-        if not item.text:
-            return self._quarantine(item, "no article text found")
-        item.author = (result.author or "").strip()[:300] or None
-        item.published_at = published_at(item.html, item.timezone)
-        item.content_hash = content_hash(item.text)
-        self.stats.inc_value("pantau/extract/extracted")
-        return item
+            result = await asyncio.wrap_future(future)
+        except BrokenProcessPool:
+            self.stats.inc_value("pantau/fetch_failed/extraction_worker_died")
+            if self.store is not None:
+                failure = "extraction worker died"
+                self.store.add(Outcome(item.source_slug, self.stats, item.frontier_key, failure=failure))
+            raise DropItem(f"extraction worker died: {item.url}") from None
+        return apply_extraction(item, result, self.stats)
+
+
+def extract_item(item: PageItem) -> Extraction:
+    """``extract_page`` on a fetched page item."""
+    return extract_page(
+        item.body,
+        url=item.url,
+        content_type=item.content_type,
+        timezone=item.timezone,
+        fetched_at=item.fetched_at,
+        listed_title=item.listed_title,
+    )
+
+
+def apply_extraction(item: PageItem, result: Extraction, stats: StatsCollector) -> PageItem:
+    """Copy what extraction found onto the item, counting it."""
+    item.encoding = result.encoding
+    item.notes = {**item.notes, **result.notes}
+    item.title, item.text, item.author = result.title, result.text, result.author
+    item.published_at, item.content_hash = result.published_at, result.content_hash
+    for note in result.notes:
+        stats.inc_value(f"pantau/extract/noted/{note}")
+    if result.quarantine_reason:
+        item.quarantine_reason = result.quarantine_reason
+        stats.inc_value(f"pantau/extract/quarantined/{result.quarantine_reason.split(':')[0]}")
+    else:
+        stats.inc_value("pantau/extract/extracted")
+    return item

@@ -1,81 +1,69 @@
-"""Store every page that reached here as a Document: usable or quarantined with its reason, never lost.
-
-The raw page is kept gzip-compressed. A concurrent duplicate (unique key) is counted, not an error.
+"""Store every page that reached here as a Document, usable or quarantined with its reason, never lost: the
+row goes to the crawl store, which commits it with the frontier entry it settles. A page that made any
+pipeline fail is stored too, quarantined with the error (Scrapy would only log it).
 """
 
 from __future__ import annotations
 
 import gzip
-from typing import Self
+from typing import Any, Self
 
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
+from twisted.python.failure import Failure
 
 from crawlers.items import PageItem
-from db.models import Document, DocumentStatus, Source
-from db.session import check_connection, make_engine, session_factory
+from crawlers.store import CrawlStore, Outcome, document_row, store_of
 
 
 class PersistPipeline:
-    def __init__(self, stats: StatsCollector, database_url: str, crawl_run_id: int | None) -> None:
+    def __init__(self, stats: StatsCollector, store: CrawlStore) -> None:
         self.stats = stats
-        self.database_url = database_url
-        self.crawl_run_id = crawl_run_id
-        self.engine: Engine | None = None
-        self.source_ids: dict[str, int] = {}
+        self.store = store
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
-        run_id = crawler.settings.get("PANTAU_CRAWL_RUN_ID")
-        return cls(
-            crawler.stats, crawler.settings.get("PANTAU_DATABASE_URL"), int(run_id) if run_id else None
-        )
-
-    def open_spider(self) -> None:
-        self.engine = make_engine(self.database_url)
-        check_connection(self.engine)
-        self.sessions = session_factory(self.engine)
+        store = store_of(crawler.settings)
+        if store is None:
+            raise ValueError("the persist pipeline needs the crawl store (probes store nothing)")
+        pipeline = cls(crawler.stats, store)
+        crawler.signals.connect(pipeline.item_error, signal=signals.item_error)
+        return pipeline
 
     def close_spider(self) -> None:
-        if self.engine is not None:
-            self.engine.dispose()
-
-    def _source_id(self, slug: str) -> int:
-        if slug not in self.source_ids:
-            with self.sessions() as session:
-                source_id = session.scalar(select(Source.id).where(Source.slug == slug))
-            if source_id is None:
-                raise LookupError(f"source {slug!r} is not in the database: run `pantau init`")
-            self.source_ids[slug] = source_id
-        return self.source_ids[slug]
+        self.store.flush()
 
     def process_item(self, item: PageItem) -> PageItem:
-        document = Document(
-            source_id=self._source_id(item.source_slug),
-            crawl_run_id=self.crawl_run_id,
+        self.store.add(Outcome(item.source_slug, self.stats, item.frontier_key, document=self.row(item)))
+        return item
+
+    def row(self, item: PageItem, quarantine_reason: str | None = None) -> dict[str, Any]:
+        return document_row(
+            source_id=self.store.source_id(item.source_slug),
+            crawl_run_id=self.store.run_id,
             url=item.url,
-            canonical_url=item.canonical_url,
-            status=DocumentStatus.QUARANTINED if item.quarantine_reason else DocumentStatus.OK,
-            quarantine_reason=item.quarantine_reason,
+            canonical_url=item.canonical_url or item.url,
+            quarantine_reason=quarantine_reason or item.quarantine_reason,
+            fetched_at=item.fetched_at,
             http_status=item.http_status,
             encoding=item.encoding,
-            content_hash=item.content_hash,
-            title=item.title,
-            text=item.text,
-            author=item.author,
+            content_hash=None if quarantine_reason else item.content_hash,
+            title=None if quarantine_reason else item.title,
+            text=None if quarantine_reason else item.text,
+            author=None if quarantine_reason else item.author,
             language=item.language,
-            published_at=item.published_at,
-            fetched_at=item.fetched_at,
+            published_at=None if quarantine_reason else item.published_at,
             raw_gzip=gzip.compress(item.body),
+            notes=item.notes or None,
         )
-        try:
-            with self.sessions() as session, session.begin():
-                session.add(document)
-        except IntegrityError:
-            self.stats.inc_value("pantau/persist/duplicate")
-            return item
-        self.stats.inc_value(f"pantau/persist/{document.status}")
-        return item
+
+    def item_error(self, item: Any, response: Any, spider: Spider, failure: Failure) -> None:
+        """A pipeline raised on this page: quarantine it with the error instead of losing it."""
+        if not isinstance(item, PageItem):
+            return
+        reason = f"internal error: {failure.type.__name__ if failure.type else 'error'}: {failure.value}"
+        self.stats.inc_value("pantau/persist/pipeline_error")
+        row = self.row(item, reason[:500])
+        self.store.add(Outcome(item.source_slug, self.stats, item.frontier_key, document=row))

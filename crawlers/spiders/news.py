@@ -1,6 +1,11 @@
 """The config-driven news spider: entry point by platform (RSS/Atom feed, news sitemap, WordPress REST API or
 listing page, in that order of preference), then one request per article page, handed raw to the pipelines.
 
+What an entry page lists goes into the crawl frontier (``crawlers.store``) before any article is requested,
+so a crawl killed part-way resumes in the next cycle, which also fetches first what earlier ones listed but
+did not store. Every page ends counted: stored, quarantined, skipped with a reason, or failed with a reason
+(``pantau/fetch_failed/...``; a failed entry page also counts as ``pantau/entry/failed/...``).
+
 Hooks for subclasses: ``article_urls_from_listing`` (pick links from a listing page) and ``accept_url``.
 """
 
@@ -15,6 +20,7 @@ import feedparser
 import scrapy
 from lxml import etree
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
@@ -24,20 +30,40 @@ from config.schema import Platform, SourceDef
 from config.settings import get_settings
 from crawlers.items import PageItem
 from crawlers.middlewares import SkippedOnPurpose
+from crawlers.pipelines.canonicalize import canonical_url, page_identity
 from crawlers.spiders import wordpress
+from crawlers.store import CrawlStore, Outcome, store_of
+from db.frontier import Listed
 
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+MAX_URL_CHARS = 2048  # the sitemaps protocol's limit, and what browsers and the database take
+# failures that a later cycle cannot mend: the article is given up at once
+PERMANENT_FAILURES = frozenset(
+    {"cancelled_too_large", "http_410", "robots_txt", "too_many_redirects", "offsite_redirect"}
+)
 
 
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(self, source: SourceDef, timezone: str, max_articles: int, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        source: SourceDef,
+        timezone: str,
+        max_articles: int,
+        store: CrawlStore | None = None,
+        base_url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=kwargs.pop("name", None), **kwargs)
         self.source = source
         self.timezone = timezone
         self.max_articles = max_articles
-        self.requested: set[str] = set()
+        self.store = store  # None: nothing is remembered (unit tests, `pantau sources test`)
+        self.base_url = canonical_url(base_url).rstrip("/") if base_url else None
+        self.requested: set[str] = set()  # canonical URLs of the articles requested in this crawl
+        # the entry page's list is in the frontier: its conditional-GET validators may advance at the end
+        self.entry_listed = False
         self.allowed_domains = [source.url.host] if source.url.host else []
 
     @classmethod
@@ -50,7 +76,9 @@ class NewsSpider(scrapy.Spider):
         source = catalog.source(slug)
         timezone = catalog.regions[source.region].definition.timezone
         max_articles = crawler.settings.getint("PANTAU_MAX_ARTICLES")
-        spider = cls(source, timezone, max_articles, *args, **kwargs)
+        store = store_of(crawler.settings)
+        base_url = crawler.settings.get("PANTAU_BASE_URL")
+        spider = cls(source, timezone, max_articles, store, base_url, *args, **kwargs)
         spider._set_crawler(crawler)
         return spider
 
@@ -61,7 +89,13 @@ class NewsSpider(scrapy.Spider):
             Platform.LISTING: self.parse_listing,
             Platform.WORDPRESS: self.parse_wordpress,
         }[self.source.platform]
-        yield scrapy.Request(str(self.source.url), callback=callback, errback=self.on_error)
+        yield scrapy.Request(
+            str(self.source.url), callback=callback, errback=self.on_entry_error, meta={"pantau_entry": True}
+        )
+        if self.store is not None:
+            for listed in self.store.due(self.source.slug, self.max_articles):
+                self.requested.add(listed.canonical_url)
+                yield self._request(listed)
 
     # --- entry points -------------------------------------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
@@ -69,10 +103,8 @@ class NewsSpider(scrapy.Spider):
         if feed.bozo and not feed.entries:
             self._count("feed_unreadable")
             return
-        for entry in feed.entries:
-            link = entry.get("link")
-            if link:
-                yield from self._article(response.urljoin(link), entry.get("title"))
+        listed = [(response.urljoin(e["link"]), e.get("title")) for e in feed.entries if e.get("link")]
+        yield from self._articles(response, listed)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         """A sitemap index (follow each sitemap) or a urlset, news sitemaps' titles included."""
@@ -84,6 +116,7 @@ class NewsSpider(scrapy.Spider):
             self._count("sitemap_unreadable")
             return
         kind = etree.QName(root).localname
+        listed: list[tuple[str, str | None]] = []
         for entry in root:
             if not isinstance(entry.tag, str):
                 continue
@@ -93,11 +126,12 @@ class NewsSpider(scrapy.Spider):
             if kind == "sitemapindex":
                 yield scrapy.Request(loc.strip(), callback=self.parse_sitemap, errback=self.on_error)
             else:
-                yield from self._article(loc.strip(), entry.findtext(".//{*}news/{*}title"))
+                listed.append((loc.strip(), entry.findtext(".//{*}news/{*}title")))
+        if kind != "sitemapindex":  # an index's children change under it: it never answers for them
+            yield from self._articles(response, listed)
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        for url in self.article_urls_from_listing(response):
-            yield from self._article(url, None)
+        yield from self._articles(response, [(url, None) for url in self.article_urls_from_listing(response)])
 
     def parse_wordpress(self, response: Response) -> Iterator[scrapy.Request]:
         """A page of the WordPress posts endpoint; the next page is fetched while under the article limit."""
@@ -107,13 +141,11 @@ class NewsSpider(scrapy.Spider):
             self._count("bad_json")
             return
         host = _site(response.url)
-        for link, title in posts:
-            url = response.urljoin(link)
-            if _site(url) == host:
-                yield from self._article(url, title)
+        links = [(response.urljoin(link), title) for link, title in posts]
+        yield from self._articles(response, [(url, title) for url, title in links if _site(url) == host])
         page = wordpress.page_of(response.url)
         last = wordpress.total_pages(response.headers.get("X-WP-TotalPages"))
-        if posts and page < last and len(self.requested) < self.max_articles:
+        if posts and page < last and self._article_budget() > 0:
             next_page = wordpress.with_page(response.url, page + 1)
             yield scrapy.Request(next_page, callback=self.parse_wordpress, errback=self.on_error)
 
@@ -132,51 +164,121 @@ class NewsSpider(scrapy.Spider):
         return regex is None or bool(regex.search(url))
 
     # --- articles -------------------------------------------------------------------------------------------
-    def _article(self, url: str, title: str | None) -> Iterator[scrapy.Request]:
-        if url in self.requested or not self.accept_url(url):
-            return
-        if len(self.requested) >= self.max_articles:
-            self._count("article_limit_reached")
-            return
-        self.requested.add(url)
-        yield scrapy.Request(
-            url, callback=self.parse_article, errback=self.on_error, cb_kwargs={"listed_title": title}
+    def _articles(self, response: Response, links: list[tuple[str, str | None]]) -> Iterator[scrapy.Request]:
+        """Requests for the articles a page listed: each new one is remembered in the frontier first; one
+        stored, given up, waiting for its retry or already requested in this crawl is counted, not fetched."""
+        fresh: list[Listed] = []
+        for url, title in links:
+            if not self.accept_url(url):
+                continue
+            if len(url) > MAX_URL_CHARS:
+                self._count("url_too_long")
+                continue
+            key = page_identity(url, self.base_url)
+            if key in self.requested:
+                self._skip("seen_in_crawl")
+                continue
+            self.requested.add(key)
+            fresh.append(Listed(url, key, title))
+        fates = self.store.admit(self.source.slug, fresh) if self.store is not None else {}
+        for listed in fresh:
+            fate = fates.get(listed.canonical_url, "fetch")
+            if fate != "fetch":
+                self._skip(fate)
+            elif self._article_budget() <= 0:
+                self._skip("article_limit_reached")  # still pending in the frontier: a later cycle takes it
+            else:
+                yield self._request(listed)
+        if response.meta.get("pantau_entry"):
+            self.entry_listed = True
+
+    def _article_budget(self) -> int:
+        assert self.crawler.stats is not None
+        return self.max_articles - int(self.crawler.stats.get_value("pantau/articles_requested", 0))
+
+    def _request(self, listed: Listed) -> scrapy.Request:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("pantau/articles_requested")
+        return scrapy.Request(
+            listed.url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            cb_kwargs={"listed_title": listed.title},
+            meta={"frontier_key": listed.canonical_url},
         )
 
     def parse_article(self, response: Response, listed_title: str | None) -> Iterator[PageItem]:
-        html = response.text if isinstance(response, scrapy.http.TextResponse) else ""
-        encoding = response.encoding if isinstance(response, scrapy.http.TextResponse) else "binary"
+        content_type = response.headers.get("Content-Type")
         yield PageItem(
             source_slug=self.source.slug,
             region_code=self.source.region,
             url=response.url,
             http_status=response.status,
             body=response.body,
-            html=html,
-            encoding=encoding,
+            content_type=content_type.decode("latin-1") if content_type else None,
             fetched_at=datetime.now(UTC),
             language=self.source.language,
             timezone=self.timezone,
+            frontier_key=response.meta.get("frontier_key"),
             listed_title=listed_title,
         )
 
-    def on_error(self, failure: Failure) -> None:
-        """A page that could not be fetched is counted by reason (it is retried in the next cycle)."""
+    # --- failures -------------------------------------------------------------------------------------------
+    def on_entry_error(self, failure: Failure) -> None:
+        """The entry page failed: the source as a whole failed this cycle."""
+        reason = self.on_error(failure)
+        if reason is not None:
+            self.crawler.stats.inc_value(f"pantau/entry/failed/{reason}")
+
+    def on_error(self, failure: Failure) -> str | None:
+        """A page that could not be fetched is counted by reason; an article's failure is recorded in the
+        frontier, which tries it again in a later cycle (or gives it up after the last attempt)."""
         if failure.check(SkippedOnPurpose):
-            return  # not fetched on purpose (stored already, not modified): the middleware counted why
-        reason = failure.type.__name__ if failure.type else "unknown"
-        if reason == "DownloadCancelledError":
-            reason = "cancelled_too_large"  # Scrapy cancels a download past DOWNLOAD_MAXSIZE
-        response = getattr(failure.value, "response", None)
-        if response is not None:
-            reason = f"http_{response.status}"
+            return None  # not fetched on purpose (not modified): the middleware counted why
+        reason = failure_reason(failure)
         self._count(reason)
         request = getattr(failure, "request", None)
         self.logger.warning("fetch failed (%s): %s", reason, request.url if request else "?")
+        key = request.meta.get("frontier_key") if request is not None else None
+        if self.store is not None and key is not None:
+            assert self.crawler.stats is not None
+            outcome = Outcome(
+                self.source.slug,
+                self.crawler.stats,
+                key,
+                failure=reason,
+                permanent=reason in PERMANENT_FAILURES,
+            )
+            self.store.add(outcome)
+        return reason
+
+    def _skip(self, reason: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"pantau/dedupe/dropped/{reason}")
 
     def _count(self, reason: str) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"pantau/fetch_failed/{reason}")
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short, countable name for why a request failed."""
+    response = getattr(failure.value, "response", None)
+    if response is not None:
+        return f"http_{response.status}"
+    message = str(failure.value)
+    if failure.check(IgnoreRequest):
+        if "max redirections" in message:
+            return "too_many_redirects"
+        if "robots.txt" in message:
+            return "robots_txt"
+        if "offsite" in message:
+            return "offsite_redirect"
+        return "ignored"
+    reason = failure.type.__name__ if failure.type else "unknown"
+    if reason == "DownloadCancelledError":
+        return "cancelled_too_large"  # Scrapy cancels a download past DOWNLOAD_MAXSIZE
+    return reason
 
 
 def _site(url: str) -> str:

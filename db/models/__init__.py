@@ -2,9 +2,10 @@
 
 from db.base import Base
 from db.models.audit import AuditLog
-from db.models.crawl import CrawlRun
+from db.models.crawl import CrawlRun, CrawlRunStatus
 from db.models.detection import Detection
 from db.models.document import Document, DocumentStatus
+from db.models.frontier import FrontierEntry, FrontierState
 from db.models.issue import Issue, IssueStatus
 from db.models.region import Agency, Region, Route
 from db.models.report import Report, ReportStatus
@@ -16,9 +17,12 @@ __all__ = [
     "AuditLog",
     "Base",
     "CrawlRun",
+    "CrawlRunStatus",
     "Detection",
     "Document",
     "DocumentStatus",
+    "FrontierEntry",
+    "FrontierState",
     "Issue",
     "IssueStatus",
     "Region",

@@ -45,5 +45,7 @@ class Document(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     raw_gzip: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    # what extraction had to guess, with why: a charset that did not decode as declared, a refused date
+    notes: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     source: Mapped[Source] = relationship()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from crawlers.items import PageItem
 from crawlers.pipelines.canonicalize import CanonicalizePipeline, canonical_url
-from crawlers.pipelines.extract import ExtractPipeline
+from crawlers.pipelines.extract import apply_extraction, extract_item
 from crawlers.pipelines.validate import ValidatePipeline
 from nlp.text import content_hash
 
@@ -14,25 +14,24 @@ from .conftest import saved
 
 
 def _item(
-    body: bytes, encoding: str = "utf-8", url: str = "http://a.test/x.html", status: int = 200
+    body: bytes, content_type: str | None = "text/html; charset=utf-8", url: str = "http://a.test/x.html"
 ) -> PageItem:
     return PageItem(
         source_slug="s",
         region_code="64.08",
         url=url,
-        http_status=status,
+        http_status=200,
         body=body,
-        html=body.decode(encoding, errors="replace"),
-        encoding=encoding,
+        content_type=content_type,
         fetched_at=datetime.now(UTC),
         timezone="Asia/Makassar",
     )
 
 
 def _through(item: PageItem, stats) -> PageItem:  # type: ignore[no-untyped-def]
-    for pipeline in (CanonicalizePipeline(stats, None), ExtractPipeline(stats), ValidatePipeline(stats)):
-        item = pipeline.process_item(item)
-    return item
+    item = CanonicalizePipeline(stats, None).process_item(item)
+    item = apply_extraction(item, extract_item(item), stats)
+    return ValidatePipeline(stats).process_item(item)
 
 
 def test_canonical_url_drops_tracking_and_fragment() -> None:
@@ -59,7 +58,7 @@ def test_article_is_extracted_with_title_date_author(stats) -> None:  # type: ig
 
 def test_latin1_page_keeps_its_characters(stats) -> None:  # type: ignore[no-untyped-def]
     body = saved("kabarsangatta/artikel/jalan-longsor-kaliorang-latin1.html").read_bytes()
-    item = _through(_item(body, encoding="cp1252"), stats)
+    item = _through(_item(body, content_type="text/html; charset=windows-1252"), stats)
     assert item.quarantine_reason is None
     assert "Andréas" in (item.text or "") and "60°" in (item.text or "")
 

@@ -27,7 +27,7 @@ from config.schema import Platform, SourceDef
 from config.settings import CONFIG_DATA_DIR
 from crawlers.items import PageItem
 from crawlers.pipelines.canonicalize import CanonicalizePipeline
-from crawlers.pipelines.extract import ExtractPipeline
+from crawlers.pipelines.extract import apply_extraction, extract_item
 from crawlers.pipelines.validate import ValidatePipeline
 from crawlers.spiders import wordpress
 from crawlers.spiders.news import NewsSpider
@@ -91,9 +91,9 @@ def extracted(slug: str) -> PageItem:
     response = source_response(slug, article["file"], article["url"])
     (item,) = spider_for(source).parse_article(response, listed_title=None)
     stats = MemoryStatsCollector(get_crawler())
-    for pipeline in (CanonicalizePipeline(stats, None), ExtractPipeline(stats), ValidatePipeline(stats)):
-        item = pipeline.process_item(item)
-    return item
+    item = CanonicalizePipeline(stats, None).process_item(item)
+    item = apply_extraction(item, extract_item(item), stats)
+    return ValidatePipeline(stats).process_item(item)
 
 
 def with_known_issue(field: str) -> list[Any]:

@@ -18,7 +18,7 @@ def test_probe_fetches_one_article_and_stores_nothing(runtime: Runtime) -> None:
     stats, pages = probe_source(runtime, "wartakutim")
     assert len(pages) == 1
     assert pages[0]["title"] and len(pages[0]["text"]) > 200 and pages[0]["published_at"]
-    assert stats["pantau/fetch_failed/article_limit_reached"] == 11
+    assert stats["pantau/dedupe/dropped/article_limit_reached"] == 11
     with runtime.sessions() as session:
         assert session.scalar(select(func.count(Document.id))) == 0
 
