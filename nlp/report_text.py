@@ -35,14 +35,15 @@ def draft_report(
     region_name: str,
     source_links: list[str],
 ) -> ReportDraft:
-    """Judul, isi and lokasi for the queue. Personal data is redacted; the source links are cited."""
+    """Judul, isi and lokasi for the queue. Personal data is redacted before anything is clipped (a number cut
+    at the edge would no longer look like one); the source links are cited."""
     lokasi = (
         f"{location_label}, {region_name}" if location_label else f"{region_name} (lokasi belum diketahui)"
     )
     paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
     if paragraphs and paragraphs[0] == title.strip():
         paragraphs = paragraphs[1:]
-    summary = _clip(" ".join(paragraphs[:4]), MAX_BODY - 400)
+    summary = _clip(redact(" ".join(paragraphs[:4])), MAX_BODY - 400)
     sources = "\n".join(f"- {link}" for link in source_links)
     isi = (
         f"Laporan ini diinput oleh admin berdasarkan pemberitaan/unggahan publik ({function_name}).\n\n"
@@ -50,4 +51,4 @@ def draft_report(
         f"Ringkasan: {summary}\n\n"
         f"Sumber:\n{sources}"
     )
-    return ReportDraft(judul=_clip(redact(title.strip()), MAX_TITLE), isi=redact(isi), lokasi=lokasi)
+    return ReportDraft(judul=_clip(redact(title.strip()), MAX_TITLE), isi=isi, lokasi=redact(lokasi))

@@ -153,12 +153,10 @@ class XRecentSearch:
         created = created.astimezone(UTC) if created.tzinfo else created.replace(tzinfo=UTC)
         author_id = str(tweet.get("author_id", ""))
         username = usernames.get(author_id)
-        if username:
-            author_hash = hash_handle(PLATFORM, username, self.hash_key)
-            permalink = f"https://x.com/{username}/status/{tweet_id}"
-        else:  # the author was not expanded (suspended, protected): hash the numeric id instead
-            author_hash = hash_handle(PLATFORM, f"id:{author_id}", self.hash_key)
-            permalink = f"https://x.com/i/web/status/{tweet_id}"
+        # the author was not expanded (suspended, protected): hash the numeric id instead
+        author_hash = hash_handle(PLATFORM, username or f"id:{author_id}", self.hash_key)
+        # the handle-free form: the link is cited in reports, and the handle is personal data (UU 27/2022)
+        permalink = f"https://x.com/i/web/status/{tweet_id}"
         metrics = tweet.get("public_metrics") or {}
         engagement = {
             name: int(metrics[key])

@@ -57,7 +57,9 @@ def test_maps_tweets_to_posts(replay: Any, fixture_bytes: Any, hash_key: str) ->
 
     top = posts[0]
     assert top.platform == "x"
-    assert top.permalink == "https://x.com/wargasangatta88/status/1859012345678901250"
+    # the link cited in reports names no handle (personal data): X resolves it to the post
+    assert top.permalink == "https://x.com/i/web/status/1859012345678901250"
+    assert "wargasangatta88" not in top.permalink
     assert top.author_hash == hash_handle("x", "wargasangatta88", hash_key)
     assert top.posted_at == datetime(2026, 11, 21, 23, 41, 7, tzinfo=UTC)
     assert top.engagement == {
