@@ -29,4 +29,5 @@ class PageItem:
     content_hash: str | None = None
     quarantine_reason: str | None = None
     notes: dict[str, str] = field(default_factory=dict)  # what extraction had to guess, and why
+    raw_gzip: bytes | None = None  # the body compressed for storage (by the extraction worker)
     listed_title: str | None = field(default=None, metadata={"doc": "title given by the feed or sitemap"})

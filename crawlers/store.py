@@ -11,6 +11,7 @@ attempt. Counters (``pantau/persist/...``) move only once their rows are committ
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -35,6 +36,7 @@ from db.source_state import remember_validators
 logger = logging.getLogger(__name__)
 
 FLUSH_ROWS = 50
+FLUSH_SECONDS = 2.0  # a slow crawl commits at least this often (less to fetch again after a crash)
 DOCUMENT_KEY = ("source_id", "canonical_url", "version")
 # every column a crawl writes: rows of one INSERT must name the same columns
 DOCUMENT_COLUMNS = (
@@ -84,6 +86,7 @@ class CrawlStore:
         self.run_id = run_id
         self.policy = policy
         self.buffer: list[Outcome] = []
+        self.flushed_at = time.monotonic()
         self.source_ids: dict[str, int] = {}
         self.on_unavailable: Callable[[str], None] | None = None
         self.unavailable: str | None = None
@@ -151,7 +154,7 @@ class CrawlStore:
     # --- outcomes ------------------------------------------------------------------------------------------
     def add(self, outcome: Outcome) -> None:
         self.buffer.append(outcome)
-        if len(self.buffer) >= FLUSH_ROWS:
+        if len(self.buffer) >= FLUSH_ROWS or time.monotonic() - self.flushed_at >= FLUSH_SECONDS:
             self.flush()
 
     def flush(self) -> None:
@@ -159,6 +162,7 @@ class CrawlStore:
         if self.unavailable:
             raise StoreUnavailable(self.unavailable)
         batch, self.buffer = self.buffer, []
+        self.flushed_at = time.monotonic()
         if batch and self._commit(batch) is not None:
             for outcome in batch:
                 self._write_alone(outcome)
@@ -208,7 +212,9 @@ class CrawlStore:
             assert outcome.document is not None
             row = outcome.document
             status = row["status"]
-            if (row["source_id"], row["canonical_url"], row["version"]) in inserted:
+            key = (row["source_id"], row["canonical_url"], row["version"])
+            if key in inserted:
+                inserted.discard(key)  # the same page twice in one batch: the second is a duplicate
                 effects.count(outcome.stats, f"pantau/persist/{status}")
                 state = FrontierState.STORED if status == DocumentStatus.OK else FrontierState.QUARANTINED
             else:

@@ -5,6 +5,7 @@ are quarantined with the reason; a worker that dies leaves its page pending in t
 from __future__ import annotations
 
 import asyncio
+import gzip
 import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -68,12 +69,14 @@ class ExtractPipeline:
                 failure = "extraction worker died"
                 self.store.add(Outcome(item.source_slug, self.stats, item.frontier_key, failure=failure))
             raise DropItem(f"extraction worker died: {item.url}") from None
-        return apply_extraction(item, result, self.stats)
+        extraction, item.raw_gzip = result
+        return apply_extraction(item, extraction, self.stats)
 
 
-def extract_item(item: PageItem) -> Extraction:
-    """``extract_page`` on a fetched page item."""
-    return extract_page(
+def extract_item(item: PageItem) -> tuple[Extraction, bytes]:
+    """``extract_page`` on a fetched page item, and the raw page compressed for storage (both off the event
+    loop, in a worker)."""
+    result = extract_page(
         item.body,
         url=item.url,
         content_type=item.content_type,
@@ -81,6 +84,7 @@ def extract_item(item: PageItem) -> Extraction:
         fetched_at=item.fetched_at,
         listed_title=item.listed_title,
     )
+    return result, gzip.compress(item.body, compresslevel=6)
 
 
 def apply_extraction(item: PageItem, result: Extraction, stats: StatsCollector) -> PageItem:

@@ -55,7 +55,7 @@ class PersistPipeline:
             author=None if quarantine_reason else item.author,
             language=item.language,
             published_at=None if quarantine_reason else item.published_at,
-            raw_gzip=gzip.compress(item.body),
+            raw_gzip=item.raw_gzip or gzip.compress(item.body),
             notes=item.notes or None,
         )
 

@@ -76,6 +76,6 @@ def test_article_item_carries_raw_page_decoded_by_extraction() -> None:
     assert isinstance(item, PageItem)
     assert item.body == response.body and item.listed_title == "Longsor"
     assert item.region_code == "64.08" and item.timezone == "Asia/Makassar"
-    extracted = extract_item(item)  # decoding happens in the extraction worker, off the event loop
+    extracted, _raw = extract_item(item)  # decoding happens in the extraction worker, off the event loop
     assert extracted.encoding in {"cp1252", "iso8859-1", "latin-1"}
     assert "Andréas" in (extracted.text or "")

@@ -30,7 +30,7 @@ def _item(
 
 def _through(item: PageItem, stats) -> PageItem:  # type: ignore[no-untyped-def]
     item = CanonicalizePipeline(stats, None).process_item(item)
-    item = apply_extraction(item, extract_item(item), stats)
+    item = apply_extraction(item, extract_item(item)[0], stats)
     return ValidatePipeline(stats).process_item(item)
 
 

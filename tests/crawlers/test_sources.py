@@ -92,7 +92,7 @@ def extracted(slug: str) -> PageItem:
     (item,) = spider_for(source).parse_article(response, listed_title=None)
     stats = MemoryStatsCollector(get_crawler())
     item = CanonicalizePipeline(stats, None).process_item(item)
-    item = apply_extraction(item, extract_item(item), stats)
+    item = apply_extraction(item, extract_item(item)[0], stats)
     return ValidatePipeline(stats).process_item(item)
 
 
