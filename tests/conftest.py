@@ -43,7 +43,7 @@ def shared_data() -> Path:
 
 def _postgres_available() -> str | None:
     try:
-        with psycopg.connect(PG_ADMIN, connect_timeout=3):
+        with psycopg.connect(PG_ADMIN, connect_timeout=15):
             return None
     except psycopg.OperationalError as exc:
         return str(exc).strip()
