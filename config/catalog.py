@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from config.errors import ConfigError
 from config.schema import (
     AgencyDef,
     AgencyKind,
@@ -120,11 +121,6 @@ def load_region(path: Path, functions: dict[str, FunctionDef]) -> Region:
         ZoneInfo(region.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise doc.error(["timezone"], f"unknown time zone {region.timezone!r}") from None
-    for i, day in enumerate(region.extra_holidays):
-        try:
-            date.fromisoformat(day)
-        except ValueError:
-            raise doc.error(["extra_holidays", i], f"not an ISO date: {day!r}") from None
     _unique(doc, ((a.code, ["agencies", i, "code"]) for i, a in enumerate(region.agencies)), "agency")
     agencies = {a.code: a for a in region.agencies}
     if region.admin_agency not in agencies:
@@ -148,6 +144,8 @@ def load_region(path: Path, functions: dict[str, FunctionDef]) -> Region:
     if missing:
         raise doc.error(["routes"], f"no route for function(s) {', '.join(missing)}")
     gazetteer_path = path.parent.parent / "wilayah" / region.gazetteer
+    if not gazetteer_path.is_file():
+        raise doc.error(["gazetteer"], f"gazetteer file not found: {gazetteer_path}")
     gazetteer = load_gazetteer(gazetteer_path, region.code)
     return Region(definition=region, gazetteer=gazetteer, agencies=agencies, document=doc)
 
@@ -172,11 +170,22 @@ def load_sources(
     return tuple(parsed.sources)
 
 
+def _region_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise ConfigError(
+            folder, None, "folder not found: one regions/<code>-<name>.yaml per region is expected"
+        )
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise ConfigError(folder, None, "no region file: one <code>-<name>.yaml per region is expected")
+    return files
+
+
 def load_catalog(config_dir: Path, sources_file: Path, base_url: str | None = None) -> Catalog:
     """Read ``functions.yaml``, every ``regions/*.yaml`` (with its gazetteer) and the sources file."""
     functions = load_functions(config_dir / "functions.yaml")
     regions: dict[str, Region] = {}
-    for path in sorted((config_dir / "regions").glob("*.yaml")):
+    for path in _region_files(config_dir / "regions"):
         region = load_region(path, functions)
         if region.code in regions:
             doc = YamlDocument.read(path)

@@ -1,6 +1,7 @@
 """Errors a user is shown as one line (no traceback): ``PantauError`` and its kinds.
 
-``ConfigError`` is the one error type for bad configuration: it names the file, the line and what is wrong.
+``ConfigError`` is the one error type for bad configuration: it names the file, the line (and the column, when
+known) and what is wrong, as ``file:line:column: message``, the form editors and terminals can jump to.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ class PantauError(Exception):
 class ConfigError(PantauError):
     """A configuration file is malformed or inconsistent; start-up must stop."""
 
-    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+    def __init__(
+        self, path: Path | str, line: int | None, message: str, *, column: int | None = None
+    ) -> None:
         self.path = Path(path)
         self.line = line
+        self.column = column if line is not None else None
         self.message = message
-        where = f"{self.path}:{line}" if line is not None else str(self.path)
+        where = ":".join(str(part) for part in (self.path, line, self.column) if part is not None)
         super().__init__(f"{where}: {message}")

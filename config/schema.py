@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, StringConstraints
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}(\.\d{2}){1,2}(\.\d{4})?$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> str:
+    """A day as ``YYYY-MM-DD`` text, from a YAML date (``2026-12-24``) or a quoted one (``'2026-12-24'``)."""
+    if isinstance(value, datetime):
+        raise ValueError(f"a date without a time is expected, not {value.isoformat(sep=' ')}")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        if not _ISO_DATE.fullmatch(value):
+            raise ValueError(f"not a date in the form YYYY-MM-DD: {value!r}")
+        try:
+            date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"not a date: {value!r} ({exc})") from None
+        return value
+    raise ValueError(f"a date (YYYY-MM-DD) is expected, not {value!r}")
+
+
+IsoDate = Annotated[str, BeforeValidator(_iso_date)]
 
 
 class _Strict(BaseModel):
@@ -95,7 +117,9 @@ class RegionDef(_Strict):
     brand: str = Field(default="SP4N-LAPOR!", description="Local name of the complaint channel")
     admin_agency: Code = Field(description="Agency code of the complaint-handling unit")
     deadlines: Deadlines
-    extra_holidays: list[str] = Field(default_factory=list, description="ISO dates: cuti bersama, local days")
+    extra_holidays: list[IsoDate] = Field(
+        default_factory=list, description="Dates (YYYY-MM-DD, quoted or not): cuti bersama, local days"
+    )
     gazetteer: str = Field(description="File under wilayah/ with the region's kecamatan and desa")
     agencies: list[AgencyDef] = Field(min_length=1)
     routes: dict[Code, Code] = Field(description="function code -> agency code")

@@ -13,6 +13,7 @@ from config.catalog import Catalog, load_catalog
 from config.settings import Settings
 from db.session import make_engine, session_factory
 from nlp.model import ComplaintModel
+from nlp.rules import compile_rules
 from nlp.triage import Triager
 
 
@@ -23,7 +24,12 @@ class Runtime:
 
     @cached_property
     def catalog(self) -> Catalog:
-        return load_catalog(self.settings.config_dir, self.settings.sources_file, self.base_url)
+        """The configuration, its rule queries compiled too: every command that works from it (init, run,
+        demo, triage) stops here, before the database or a crawl, on a bad file or a query that does not
+        parse."""
+        catalog = load_catalog(self.settings.config_dir, self.settings.sources_file, self.base_url)
+        compile_rules(catalog)
+        return catalog
 
     @cached_property
     def engine(self) -> Engine:

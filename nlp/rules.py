@@ -1,7 +1,8 @@
 """The configured rules, compiled once: watchlists and vertical-body rules of a region, urgency rules.
 
 All three are written in the watchlist query language (``nlp.watchlist``), so Diskominfo learns one syntax;
-a query that does not parse is a configuration error pointing at its file and line.
+a query that does not parse is a configuration error pointing at its file, line and column. They are compiled
+when the configuration loads (``flows.runtime.Runtime.catalog``), so a bad one stops start-up.
 """
 
 from __future__ import annotations
@@ -54,34 +55,55 @@ class RegionRules:
         return None
 
 
-def _checked(query: str, document: YamlDocument | None, loc: Sequence[str | int]) -> None:
+@dataclass(frozen=True)
+class CompiledRules:
+    """Every rule of the configuration, compiled: each region's watchlists and vertical rules, and urgency."""
+
+    regions: dict[str, RegionRules]
+    urgency: tuple[UrgencyRule, ...]
+
+
+def _compiled(query: str, document: YamlDocument | None, loc: Sequence[str | int]) -> Query:
+    """``query`` compiled; one that does not parse is a ConfigError at the line and column of the fault."""
     try:
-        parse(query)
+        return parse(query)
     except QuerySyntaxError as exc:
         if document is None:
             raise
-        raise document.error(loc, f"query does not parse:\n{exc}") from None
+        raise document.error_in_text(loc, exc.position, f"query does not parse: {exc.inline}") from None
 
 
 def compile_region(region: Region) -> RegionRules:
     definition, document = region.definition, region.document
     for i, item in enumerate(definition.watchlists):
-        _checked(item.query, document, ["watchlists", i, "query"])
-    for i, rule in enumerate(definition.vertical):
-        _checked(rule.query, document, ["vertical", i, "query"])
+        _compiled(item.query, document, ["watchlists", i, "query"])  # Watchlist() below reuses it
     return RegionRules(
         watchlists=tuple(Watchlist(w.name, w.query, w.priority) for w in definition.watchlists),
         vertical=tuple(
-            VerticalRule(rule.agency, parse(rule.query), frozenset(rule.functions))
-            for rule in definition.vertical
+            VerticalRule(
+                rule.agency,
+                _compiled(rule.query, document, ["vertical", i, "query"]),
+                frozenset(rule.functions),
+            )
+            for i, rule in enumerate(definition.vertical)
         ),
     )
 
 
 def compile_urgency(catalog: Catalog) -> tuple[UrgencyRule, ...]:
-    for i, rule in enumerate(catalog.urgency):
-        _checked(rule.query, catalog.urgency_document, ["rules", i, "query"])
-    return tuple(UrgencyRule(rule.name, parse(rule.query)) for rule in catalog.urgency)
+    document = catalog.urgency_document
+    return tuple(
+        UrgencyRule(rule.name, _compiled(rule.query, document, ["rules", i, "query"]))
+        for i, rule in enumerate(catalog.urgency)
+    )
+
+
+def compile_rules(catalog: Catalog) -> CompiledRules:
+    """All the rules of ``catalog``. Called when the configuration loads (``flows.runtime``), so the first
+    query that does not parse stops start-up with its file, line and column; the Triager calls it again and
+    gets the same compiled queries (``nlp.watchlist.parse`` is memoised)."""
+    regions = {code: compile_region(region) for code, region in catalog.regions.items()}
+    return CompiledRules(regions, compile_urgency(catalog))
 
 
 def urgency_matches(rules: Sequence[UrgencyRule], doc: WatchDocument) -> list[str]:

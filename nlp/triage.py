@@ -17,7 +17,7 @@ from nlp.gazetteer import Gazetteer, Location
 from nlp.model import ComplaintModel, Prediction
 from nlp.phrases import Tokens
 from nlp.routing import RouteChoice, route, vertical_choice
-from nlp.rules import RegionRules, UrgencyRule, compile_region, compile_urgency, urgency_matches
+from nlp.rules import RegionRules, UrgencyRule, compile_rules, urgency_matches
 from nlp.streets import find_streets
 from nlp.text import tokens
 from nlp.watchlist import WatchDocument, WatchlistHit
@@ -78,8 +78,9 @@ class Triager:
         self.review_threshold = review_threshold
         self.gazetteers = {code: Gazetteer(region.gazetteer) for code, region in catalog.regions.items()}
         self.foreign = {code: ForeignPlaceFinder(code) for code in catalog.regions}
-        self.rules: dict[str, RegionRules] = {code: compile_region(r) for code, r in catalog.regions.items()}
-        self.urgency: tuple[UrgencyRule, ...] = compile_urgency(catalog)
+        rules = compile_rules(catalog)  # already checked when the catalog loaded: the queries are reused
+        self.rules: dict[str, RegionRules] = rules.regions
+        self.urgency: tuple[UrgencyRule, ...] = rules.urgency
         self.urgent_functions = frozenset(code for code, f in catalog.functions.items() if f.urgent)
 
     def band(self, score: float) -> str:

@@ -38,14 +38,18 @@ from typing import Final, NamedTuple
 
 from nlp.text import SLANG, normalise
 
-MAX_QUERY_CHARS: Final = 100_000
-MAX_TERMS: Final = 10_000
-MAX_DEPTH: Final = 50
+# Bounds for hand-written rules (docs/watchlists.md, "Limits"): the longest shipped query has 232 characters
+# and 3 levels; a query past these is a mistake or a paste, refused when the configuration loads.
+MAX_QUERY_CHARS: Final = 4_000
+MAX_TERMS: Final = 1_000
+MAX_DEPTH: Final = 20
 MAX_PHRASE_WORDS: Final = 50
 MAX_NEAR: Final = 1_000
 FIELDS: Final = ("wilayah", "sumber", "fungsi")
 
 _ERROR_CONTEXT: Final = 60
+_INLINE_CONTEXT: Final = 30
+_MARK: Final = "▶"
 _LETTER_RUN = re.compile(r"([^\W\d_])\1+")
 _WORD = re.compile(r"\w+")
 _BARE_END = re.compile(r'[\s()"]')
@@ -95,18 +99,25 @@ class QuerySyntaxError(ValueError):
         self.message = message
         self.query = query
         self.position = position
-        super().__init__(_render(message, query, position))
+        shown, column = _window(query, position, _ERROR_CONTEXT)
+        super().__init__(f"{message} (posisi {position})\n{shown}\n{' ' * column}^")
+
+    @property
+    def inline(self) -> str:
+        """The error in one line, for a log or a configuration error: ``▶`` marks the position."""
+        shown, column = _window(self.query, self.position, _INLINE_CONTEXT)
+        return f"{self.message} (posisi {self.position}): {shown[:column]}{_MARK}{shown[column:]}"
 
 
-def _render(message: str, query: str, position: int) -> str:
-    """The message, the query (a window around the position when long) and a caret under the position."""
-    start = max(0, position - _ERROR_CONTEXT)
-    end = min(len(query), position + _ERROR_CONTEXT)
+def _window(query: str, position: int, context: int) -> tuple[str, int]:
+    """The query around ``position`` (``…`` where cut, unprintable characters as spaces) and the column of
+    ``position`` in it."""
+    start = max(0, position - context)
+    end = min(len(query), position + context)
     lead = "…" if start else ""
     tail = "…" if end < len(query) else ""
     shown = "".join(char if char.isprintable() else " " for char in query[start:end])
-    caret = " " * (len(lead) + position - start) + "^"
-    return f"{message} (posisi {position})\n{lead}{shown}{tail}\n{caret}"
+    return f"{lead}{shown}{tail}", len(lead) + position - start
 
 
 class _Positions(Mapping[str, Sequence[int]]):
@@ -670,8 +681,12 @@ class Query:
         return list(dict.fromkeys(term.text for term in sorted(found, key=lambda term: term.pos)))
 
 
+@lru_cache(maxsize=1024)
 def parse(query: str) -> Query:
-    """Compile a watchlist query; raises `QuerySyntaxError` (with the position) when it is not valid."""
+    """Compile a watchlist query; raises `QuerySyntaxError` (with the position) when it is not valid.
+
+    Memoised (a `Query` is immutable): the check when the configuration loads and every Triager built from
+    it share one compilation of each query."""
     if len(query) > MAX_QUERY_CHARS:
         message = f"kueri terlalu panjang ({len(query)} karakter, maksimum {MAX_QUERY_CHARS})"
         raise QuerySyntaxError(message, query, MAX_QUERY_CHARS)

@@ -147,7 +147,7 @@ def test_a_watchlist_query_that_does_not_parse_names_file_and_line(tmp_path: Pat
         i for i, row in enumerate(region_file.read_text("utf-8").splitlines(), 1) if "(wilayah:" in row
     )
     assert caught.value.line == line
-    assert "query does not parse" in str(caught.value) and "^" in str(caught.value)
+    assert "query does not parse" in str(caught.value) and "▶" in str(caught.value)
 
 
 def test_shipped_urgency_rules_compile(catalog: Catalog) -> None:
