@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,9 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.catalog import Catalog, load_catalog
 from config.settings import Settings
 from db.session import make_engine, session_factory
-from nlp.model import ComplaintModel
 from nlp.rules import compile_rules
-from nlp.triage import Triager
+
+if TYPE_CHECKING:  # loaded when first used: a crawl or a listing never pays for the model's libraries
+    from nlp.model import ComplaintModel
+    from nlp.triage import Triager
 
 
 @dataclass
@@ -41,10 +44,14 @@ class Runtime:
 
     @cached_property
     def model(self) -> ComplaintModel:
+        from nlp.model import ComplaintModel
+
         return ComplaintModel.load(self.settings.model_path)
 
     @cached_property
     def triager(self) -> Triager:
+        from nlp.triage import Triager
+
         triager = Triager(
             self.model, self.catalog, self.settings.complaint_threshold, self.settings.review_threshold
         )
