@@ -13,14 +13,21 @@ from typing import Any
 import yaml
 
 from config.errors import ConfigError
+from config.yaml_source import YamlDocument
 
 _ITEM = re.compile(r"^(?P<indent>\s*)-\s+slug:\s*(?P<quote>[\"']?)(?P<slug>[\w-]+)(?P=quote)\s*(#.*)?$")
 _ENABLED = re.compile(r"^\s*enabled:")
 
 
+def _text(path: Path) -> str:
+    """The file's text; a missing, unreadable or malformed file is a ConfigError with its line first."""
+    YamlDocument.read(path)
+    return path.read_text(encoding="utf-8")
+
+
 def _checked_write(path: Path, text: str, validate: Callable[[], object]) -> None:
     """Write ``text``; if ``validate`` then raises a ConfigError, put the old file back and re-raise."""
-    original = path.read_text(encoding="utf-8")
+    original = _text(path)
     path.write_text(text, encoding="utf-8")
     try:
         validate()
@@ -31,7 +38,7 @@ def _checked_write(path: Path, text: str, validate: Callable[[], object]) -> Non
 
 def set_enabled(path: Path, slug: str, enabled: bool, validate: Callable[[], object]) -> None:
     """Set ``enabled`` of the source ``slug`` (an entry written in block style, starting with ``- slug:``)."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = _text(path).splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if (m := _ITEM.match(line)) and m["slug"] == slug), None)
     if start is None:
         raise ConfigError(path, None, f"no source {slug!r} written as '- slug: {slug}'")
@@ -52,7 +59,7 @@ def set_enabled(path: Path, slug: str, enabled: bool, validate: Callable[[], obj
 
 def add_source(path: Path, entry: dict[str, Any], validate: Callable[[], object]) -> None:
     """Append a source entry at the end of the file's ``sources:`` list."""
-    text = path.read_text(encoding="utf-8")
+    text = _text(path)
     text = re.sub(r"^sources:\s*\[\]\s*$", "sources:", text, flags=re.MULTILINE)
     block = yaml.safe_dump(
         [{k: v for k, v in entry.items() if v is not None}], allow_unicode=True, sort_keys=False

@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from config.yaml_source import YamlDocument
+
 SOURCE_NOTE = (
     "Kemendagri (Kepmendagri 300.2.2-2138/2025) via cahyadsn/wilayah, MIT licence (see LICENSE-wilayah)"
 )
@@ -19,7 +21,7 @@ SOURCE_NOTE = (
 def _existing_aliases(path: Path) -> dict[str, list[str]]:
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = YamlDocument.read(path).data  # a damaged file is a ConfigError with its line
     aliases: dict[str, list[str]] = {}
     for kec in data.get("kecamatan", []):
         aliases[kec["code"]] = list(kec.get("aliases", []))

@@ -85,3 +85,12 @@ def test_first_source_replaces_an_empty_list(tmp_path: Path) -> None:
              "url": "https://kaltim.antaranews.com/rss/terkini.xml"}  # fmt: skip
     add_source(path, entry, _validate(path))
     assert list(_enabled(path)) == ["antara-kaltim"]
+
+
+def test_a_damaged_sources_file_is_a_config_error_with_its_line(tmp_path: Path) -> None:
+    """Editing a file that is not UTF-8 once ended in a UnicodeDecodeError traceback."""
+    path = tmp_path / "sources.yaml"
+    path.write_bytes(b"sources:\n  - slug: kafe\n    name: Caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"sources.yaml:3:14: not UTF-8"):
+        set_enabled(path, "kafe", False, lambda: None)
+    assert path.read_bytes().endswith(b"Caf\xe9\n")  # left as it was
