@@ -3,59 +3,159 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
 
-from config.errors import ConfigError
+from config.errors import PantauError
 from config.settings import PROJECT_ROOT, Settings, get_settings
 
-app = typer.Typer(help="Pantau: public-complaint monitoring for SP4N-LAPOR!", no_args_is_help=True)
+if TYPE_CHECKING:  # imported where used: a command loads only what it needs
+    from flows.runtime import Runtime
+
+# C0 controls, DEL, C1 controls (ESC starts ANSI sequences, \x9b is CSI on its own) and the bidi embedding,
+# override and isolate marks that reorder what a line shows; line breaks and tabs become one space.
+_CONTROLS = [*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_LINE_BREAKS = "\t\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+_TERMINAL_SAFE: dict[int, str | None] = dict.fromkeys(_CONTROLS) | {ord(c): " " for c in _LINE_BREAKS}
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(value: object) -> str:
+    """``value`` as text a terminal shows as it is: no control characters (a crawled title must not be able
+    to recolour, clear or rewrite the operator's screen); markup needs no escaping (see PlainConsole)."""
+    return str(value).translate(_TERMINAL_SAFE)
+
+
+def one_line(value: object) -> str:
+    return " ".join(terminal_safe(value).split())
+
+
+class PlainConsole(Console):
+    """The one way the CLI writes to a terminal: every string is data. No Rich markup (``[/]`` in a title
+    cannot break a table), no ``:emoji:`` codes, no highlighting, and control characters removed from
+    every string printed, in tables, titles and cells alike (all of them pass through ``render_str``)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, **options)
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        return super().render_str(terminal_safe(text), **options)
+
+
+def json_text(payload: object) -> str:
+    """JSON for a pipe or a terminal: control characters that JSON leaves raw (DEL, C1, bidi marks) are
+    written as ``\\uXXXX`` escapes, so the text stays valid JSON with the same values."""
+    text = json.dumps(payload, ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+console = PlainConsole()
+err_console = PlainConsole(stderr=True)
+
+
+def _print_error(message: object) -> None:
+    err_console.print(Text("Galat:", style="bold red"), one_line(message), soft_wrap=True)
+
+
+def _settings_problem(error: ValidationError) -> str:
+    faults = [
+        f"PANTAU_{'_'.join(str(part) for part in fault['loc']).upper() or '*'}: {fault['msg']}"
+        for fault in error.errors()
+    ]
+    return "pengaturan tidak sah: " + "; ".join(faults)
+
+
+class _Commands(TyperGroup):
+    """Every command: a PantauError (bad configuration, database not ready or unreachable, crawl failed)
+    or a bad ``PANTAU_*`` variable is one line ``Galat: ...`` and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:  # click's Context (recent typer vendors its own click)
+        try:
+            return super().invoke(ctx)
+        except PantauError as exc:
+            _print_error(exc)
+        except ValidationError as exc:
+            if exc.title != Settings.__name__:
+                raise
+            _print_error(_settings_problem(exc))
+        raise typer.Exit(code=2)
+
+
+app = typer.Typer(
+    help="Pantau: public-complaint monitoring for SP4N-LAPOR!", no_args_is_help=True, cls=_Commands
+)
 regions_app = typer.Typer(help="Region data (gazetteer from the Kemendagri table).")
 app.add_typer(regions_app, name="regions")
 sources_app = typer.Typer(help="News sources: health, test, add, disable.")
 app.add_typer(sources_app, name="sources")
-console = Console()
 DEMO_DIR = PROJECT_ROOT / "demo"
 
 
-def _fail(message: str) -> None:
-    console.print(f"[bold red]Galat:[/] {message}")
+def _fail(message: str) -> NoReturn:
+    _print_error(message)
     raise typer.Exit(code=2)
 
 
-def _runtime(base_url: str | None = None):  # type: ignore[no-untyped-def]
+def _say(line: str) -> None:
+    """A status line for the operator (data in it is shown as it is, see PlainConsole)."""
+    console.print(line, soft_wrap=True)
+
+
+def _write_json(payload: object) -> None:
+    sys.stdout.write(json_text(payload))
+
+
+def _runtime(base_url: str | None = None) -> Runtime:
     from flows.runtime import Runtime
 
     return Runtime(get_settings(), base_url=base_url)
 
 
+def _require_database() -> None:
+    """For a command that works on the database: stop with one line, and without creating a file, when
+    the database is not initialised at this version's migrations (``pantau init`` does that)."""
+    from db.schema_check import require_current_schema
+
+    require_current_schema(get_settings().resolved_database_url)
+
+
+def _ready_runtime() -> Runtime:
+    _require_database()
+    return _runtime()
+
+
 @app.command()
 def init() -> None:
     """Create or migrate the database and load regions, agencies, routes and sources into it."""
-    from db.session import DatabaseUnavailable
+    from sqlalchemy.engine import make_url
+
     from flows.setup import initialise
 
     runtime = _runtime()
     try:
         counts = initialise(runtime)
-    except (ConfigError, DatabaseUnavailable) as exc:
-        _fail(str(exc))
     finally:
         runtime.close()
-    console.print(f"Database ready at {runtime.settings.resolved_database_url}")
-    console.print(
-        f"New: {counts.regions} regions, {counts.agencies} agencies, {counts.routes} routes, "
-        f"{counts.sources} sources"
+    shown = make_url(runtime.settings.resolved_database_url).render_as_string(hide_password=True)
+    _say(f"Basis data siap: {shown}")
+    _say(
+        f"Baru: {counts.regions} wilayah, {counts.agencies} instansi, {counts.routes} rute, "
+        f"{counts.sources} sumber"
     )
 
 
@@ -64,17 +164,34 @@ def crawl(source: Annotated[list[str] | None, typer.Option(help="Source slug (re
     """Crawl sources (default: all enabled) and store their documents."""
     from flows.crawling import crawl_sources
 
-    runtime = _runtime()
-    slugs = source or [s.slug for s in runtime.catalog.sources if s.enabled]
-    if not slugs:
-        _fail("no enabled sources in " + str(runtime.settings.sources_file))
-    with console.status(f"Crawling {len(slugs)} source(s)..."):
-        summary = crawl_sources(runtime, slugs)
-    runtime.close()
-    console.print(
-        f"Crawl run {summary.run_id}: {summary.pages_fetched} pages, {summary.stored} stored, "
-        f"{summary.quarantined} quarantined, skipped {dict(summary.skipped)}, failed {dict(summary.failed)}"
+    runtime = _ready_runtime()
+    try:
+        slugs = source or [s.slug for s in runtime.catalog.sources if s.enabled]
+        _require_sources(runtime, slugs)
+        with console.status(f"Merayapi {len(slugs)} sumber..."):
+            summary = crawl_sources(runtime, slugs)
+    finally:
+        runtime.close()
+    _say(
+        f"Perayapan {summary.run_id}: {summary.pages_fetched} halaman, {summary.stored} disimpan, "
+        f"{summary.quarantined} dikarantina, dilewati {_counts(summary.skipped)}, "
+        f"gagal diunduh {_counts(summary.failed)}"
     )
+
+
+def _require_sources(runtime: Runtime, slugs: list[str]) -> None:
+    """Stop with one line when no source is chosen or one of them is not configured."""
+    if not slugs:
+        _fail(f"tidak ada sumber aktif di {runtime.settings.sources_file}")
+    for slug in slugs:
+        try:
+            runtime.catalog.source(slug)
+        except KeyError:
+            _fail(f"tidak ada sumber {slug!r} di {runtime.settings.sources_file}")
+
+
+def _counts(counter: dict[str, int]) -> str:
+    return ", ".join(f"{key}: {value}" for key, value in sorted(counter.items())) or "0"
 
 
 @app.command()
@@ -83,24 +200,56 @@ def triage() -> None:
     from flows.queueing import queue_new_issues
     from flows.triage_service import triage_pending
 
-    runtime = _runtime()
-    with console.status("Triaging documents..."):
-        summary = triage_pending(runtime)
-        queued = queue_new_issues(runtime)
-    runtime.close()
-    console.print(
-        f"Triaged {summary.documents} documents: {dict(summary.bands)}; "
-        f"{summary.issues_created} new issues; queued {sum(queued.values())} reports"
+    runtime = _ready_runtime()
+    try:
+        with console.status("Menriase dokumen..."):
+            summary = triage_pending(runtime)
+            queued = queue_new_issues(runtime)
+    finally:
+        runtime.close()
+    _say(
+        f"Ditriase {summary.documents} dokumen: {_counts(summary.bands)}; "
+        f"{summary.issues_created} isu baru; {sum(queued.values())} laporan diantrekan"
     )
 
 
 def _run_cycle(base_url: str | None, sources: list[str] | None):  # type: ignore[no-untyped-def]
+    """One cycle through Prefect, holding the var dir's cycle lock (a second cycle stops with one line)."""
+    from flows.cycle_lock import cycle_lock
     from flows.prefect_env import configure_prefect
 
-    configure_prefect(get_settings())
-    from flows.monitor import monitor
+    settings = get_settings()
+    with cycle_lock(settings.var_dir):
+        configure_prefect(settings)
+        from flows.monitor import monitor
 
-    return monitor(sources=sources, base_url=base_url)
+        return monitor(sources=sources, base_url=base_url)
+
+
+class _WithoutTraceback(logging.Filter):
+    """Drops the traceback from a log record of a PantauError: its message is the whole story."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], PantauError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _short_pantau_errors_in_prefect_logs() -> None:
+    """Prefect logs a failed task or flow run with its traceback on the console. A PantauError inside the
+    flow (a crawl process that died, ...) reaches the command as itself and ends it as one line, so the
+    console keeps Prefect's one-line record of it and loses the traceback (the Prefect API still gets it)."""
+    from flows.prefect_env import configure_prefect
+
+    configure_prefect(get_settings())  # Prefect reads its environment when imported
+    from prefect.logging.configuration import ensure_logging_setup
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    ensure_logging_setup()
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler):
+            handler.addFilter(_WithoutTraceback())
 
 
 def _print_cycle(summary, title: str) -> None:  # type: ignore[no-untyped-def]
@@ -146,6 +295,11 @@ def _print_cycle(summary, title: str) -> None:  # type: ignore[no-untyped-def]
 @app.command()
 def run(source: Annotated[list[str] | None, typer.Option(help="Source slug (repeatable)")] = None) -> None:
     """One full monitoring cycle (crawl -> triage -> queue) through the Prefect flow."""
+    runtime = _ready_runtime()
+    if source:
+        _require_sources(runtime, source)
+    runtime.close()
+    _short_pantau_errors_in_prefect_logs()
     summary = _run_cycle(None, source)
     _print_cycle(summary, "Siklus pemantauan")
 
@@ -157,28 +311,25 @@ def demo() -> None:
     os.environ.setdefault("PANTAU_DOWNLOAD_DELAY", "0")
     get_settings.cache_clear()
     from crawlers.localsite import serve
-    from db.session import DatabaseUnavailable
     from flows.setup import initialise
 
     started = time.monotonic()
     with serve(DEMO_DIR / "sites") as base_url:
         runtime = _runtime(base_url)
         try:
-            with console.status("Menyiapkan basis data (migrations, configuration)..."):
+            with console.status("Menyiapkan basis data (migrasi, konfigurasi)..."):
                 initialise(runtime)
-        except (ConfigError, DatabaseUnavailable) as exc:
-            _fail(str(exc))
         finally:
             runtime.close()
-        console.print(f"Situs berita contoh dilayani di {base_url}")
+        _say(f"Situs berita contoh dilayani di {base_url}")
         with console.status("Menjalankan siklus pemantauan (crawl -> triage -> queue) lewat Prefect..."):
+            _short_pantau_errors_in_prefect_logs()
             summary = _run_cycle(base_url, None)
     _print_cycle(summary, "Demo Pantau: satu siklus pemantauan")
-    console.print(f"Total waktu demo: {time.monotonic() - started:.1f} s")
-    console.print(
-        "Perlu ditinjau: .venv/bin/pantau review\n"
-        "Lihat antrean LAPOR!:  .venv/bin/pantau queue   (filter: --region 64.08 --agency PUPR "
-        "--status queued)"
+    _say(f"Total waktu demo: {time.monotonic() - started:.1f} s")
+    _say("Perlu ditinjau: .venv/bin/pantau review")
+    _say(
+        "Lihat antrean LAPOR!: .venv/bin/pantau queue  (filter: --region 64.08 --agency PUPR --status queued)"
     )
 
 
@@ -190,38 +341,52 @@ def queue(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
     """List reports in the LAPOR! queue."""
+    from db.local_time import local_display, local_iso
     from db.queries import queue as queue_query
 
-    runtime = _runtime()
-    with runtime.sessions() as session:
-        reports = session.scalars(queue_query(region_code=region, agency_code=agency, status=status)).all()
-        rows = [
-            {
-                "id": r.id,
-                "status": r.status,
-                "region": r.region.code,
-                "instansi": r.agency.short_name if r.agency else None,
-                "kategori": r.kategori,
-                "lokasi": r.lokasi,
-                "judul": r.judul,
-                "verifikasi_paling_lambat": r.verification_due_at.isoformat(),
-                "mendesak": r.issue.urgent,
-                "prioritas": r.issue.priority,
-                "jumlah_sebutan": r.issue.mention_count,
-                "sumber": r.source_links,
-            }
-            for r in reports
-        ]
-    runtime.close()
+    runtime = _ready_runtime()
+    try:
+        with runtime.sessions() as session:
+            reports = session.scalars(queue_query(region_code=region, agency_code=agency, status=status))
+            rows = [
+                {
+                    "id": r.id,
+                    "status": r.status,
+                    "region": r.region.code,
+                    "instansi": r.agency.short_name if r.agency else None,
+                    "kategori": r.kategori,
+                    "lokasi": r.lokasi,
+                    "judul": r.judul,
+                    "verifikasi_paling_lambat": (
+                        local_iso(r.verification_due_at, r.region.timezone)
+                        if as_json
+                        else local_display(r.verification_due_at, r.region.timezone)
+                    ),
+                    "mendesak": r.issue.urgent,
+                    "prioritas": r.issue.priority,
+                    "jumlah_sebutan": r.issue.mention_count,
+                    "sumber": r.source_links,
+                }
+                for r in reports
+            ]
+    finally:
+        runtime.close()
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        _write_json(rows)
         return
-    table = Table(title=f"Antrean laporan LAPOR! ({len(rows)})")
     columns = ("id", "status", "prioritas", "instansi", "lokasi", "judul", "verifikasi_paling_lambat")
+    _print_table(
+        f"Antrean laporan LAPOR! ({len(rows)})", columns, [[row[c] for c in columns] for row in rows]
+    )
+
+
+def _print_table(title: str, columns: tuple[str, ...], rows: list[list[object]]) -> None:
+    """A table of data: every cell is shown as it is (see PlainConsole); None reads "-"."""
+    table = Table(title=title)
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(str(row[c]) for c in columns))
+        table.add_row(*("-" if value is None else str(value) for value in row))
     console.print(table)
 
 
@@ -232,31 +397,34 @@ def review(
 ) -> None:
     """List the "perlu ditinjau" items: texts the model is unsure about, for an operator to decide."""
     from db.queries import needs_review
+    from nlp.redact import redact
+    from nlp.report_text import excerpt
 
-    runtime = _runtime()
-    with runtime.sessions() as session:
-        rows = [
-            {
-                "deteksi": d.id,
-                "skor": round(d.complaint_score, 3),
-                "fungsi": d.function,
-                "lokasi": d.location_label or "lokasi belum diketahui",
-                "judul": d.document.title or (d.document.text or "")[:80],
-                "alasan": ", ".join(d.explanation.get("terms", [])),
-                "tautan": d.document.url,
-            }
-            for d in session.scalars(needs_review(region_code=region)).all()
-        ]
-    runtime.close()
+    runtime = _ready_runtime()
+    try:
+        with runtime.sessions() as session:
+            rows = [
+                {
+                    "deteksi": d.id,
+                    "skor": round(d.complaint_score, 3),
+                    "fungsi": d.function,
+                    "lokasi": d.location_label or "lokasi belum diketahui",
+                    # personal data never leaves, even in a list (redacted before any clipping)
+                    "judul": redact(d.document.title)
+                    if d.document.title
+                    else excerpt(d.document.text or "", 120),
+                    "alasan": ", ".join(d.explanation.get("terms", [])),
+                    "tautan": d.document.url,
+                }
+                for d in session.scalars(needs_review(region_code=region)).all()
+            ]
+    finally:
+        runtime.close()
     if as_json:
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        _write_json(rows)
         return
-    table = Table(title=f"Perlu ditinjau ({len(rows)})")
-    for column in ("deteksi", "skor", "fungsi", "lokasi", "judul", "alasan"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(str(row[c]) for c in ("deteksi", "skor", "fungsi", "lokasi", "judul", "alasan")))
-    console.print(table)
+    columns = ("deteksi", "skor", "fungsi", "lokasi", "judul", "alasan")
+    _print_table(f"Perlu ditinjau ({len(rows)})", columns, [[row[c] for c in columns] for row in rows])
 
 
 @app.command()
@@ -269,22 +437,22 @@ def train(
 
     settings = get_settings()
     target = output or settings.model_path
-    with console.status("Preparing data..."):
+    with console.status("Menyiapkan data..."):
         data = prepare(settings.shared_data_dir)
-    console.print(
-        f"Detection training: {len(data.detection_train)} texts; function training: "
-        f"{len(data.function_train)}; held out: {len(data.held_out)}"
+    _say(
+        f"Latih deteksi: {len(data.detection_train)} teks; latih fungsi: {len(data.function_train)}; "
+        f"disisihkan untuk uji: {len(data.held_out)}"
     )
-    with console.status("Training..."):
+    with console.status("Melatih..."):
         model = fit(data)
-    with console.status("Evaluating on the held-out split..."):
+    with console.status("Mengevaluasi pada data uji..."):
         metrics = evaluate_held_out(model, data)
     card = package(model, data, metrics, target)
     d, f = metrics["detection"], metrics["function"]
-    console.print(f"Model {model.version} -> {target} ({target.stat().st_size / 1e6:.1f} MB), card {card}")
-    console.print(
-        f"Held-out detection F1 {d['f1']:.3f} (P {d['precision']:.3f}, R {d['recall']:.3f}); "
-        f"function macro-F1 {f['macro_f1']:.3f}"
+    _say(f"Model {model.version} -> {target} ({target.stat().st_size / 1e6:.1f} MB), kartu {card}")
+    _say(
+        f"Data uji: F1 deteksi {d['f1']:.3f} (P {d['precision']:.3f}, R {d['recall']:.3f}); "
+        f"macro-F1 fungsi {f['macro_f1']:.3f}"
     )
 
 
@@ -304,16 +472,19 @@ def evaluate(
     from nlp.model import ComplaintModel
 
     settings: Settings = get_settings()
+    catalog = _runtime().catalog
     try:
         texts, labels = read_csv(data, text_column, label_column)
         table_routes = None
         if kind == "routing":
             if routing is not None:
                 table_routes = read_routing(routing)
+            elif region in catalog.regions:
+                table_routes = catalog.regions[region].canonical_routes()
             else:
-                table_routes = _runtime().catalog.regions[region].canonical_routes()
+                _fail(f"tidak ada wilayah {region!r} di {settings.config_dir}")
         model = ComplaintModel.load(settings.model_path)
-        parents = _runtime().catalog.function_parents()
+        parents = catalog.function_parents()
         result = run_evaluation(
             kind,
             model,
@@ -325,20 +496,18 @@ def evaluate(
         )
     except (EvaluationDataError, FileNotFoundError) as exc:
         _fail(str(exc))
-    table = Table(
-        title=f"{kind}: macro-F1 {result['macro_f1']:.3f} on {result['documents']} texts "
-        f"({result['docs_per_second']} docs/s)"
+    _print_table(
+        f"{kind}: macro-F1 {result['macro_f1']:.3f} pada {result['documents']} teks "
+        f"({result['docs_per_second']} dok/detik)",
+        ("kelas", "presisi", "recall", "f1", "jumlah"),
+        [
+            [label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", row["support"]]
+            for label, row in result["per_class"].items()
+        ],
     )
-    for column in ("class", "precision", "recall", "f1", "support"):
-        table.add_column(column)
-    for label, row in result["per_class"].items():
-        table.add_row(
-            label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"])
-        )
-    console.print(table)
     if output:
         output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        console.print(f"Written {output}")
+        _say(f"Ditulis: {output}")
 
 
 @regions_app.command("import")
@@ -352,8 +521,11 @@ def regions_import(
     settings = get_settings()
     source = wilayah or settings.shared_data_dir / "regions" / "wilayah.csv"
     target = settings.config_dir / "wilayah" / f"{code}.yaml"
-    count = write_gazetteer(source, code, target)
-    console.print(f"{target}: {count} places")
+    try:
+        count = write_gazetteer(source, code, target)
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    _say(f"{target}: {count} tempat")
 
 
 @regions_app.command("kabkota")
@@ -366,89 +538,91 @@ def regions_kabkota(
     settings = get_settings()
     source = wilayah or settings.shared_data_dir / "regions" / "wilayah.csv"
     target = settings.config_dir / "wilayah" / "indonesia-kabkota.yaml"
-    console.print(f"{target}: {write_kabkota(source, target)} kabupaten/kota")
+    try:
+        count = write_kabkota(source, target)
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    _say(f"{target}: {count} kabupaten/kota")
 
 
 @sources_app.command("list")
 def sources_list(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
-    """Every configured source with its health: last success, documents a day, error rate, last error."""
-    from flows.source_health import health
+    """Every configured source with its health: last success, last document, documents a day, error rate,
+    last error (times in the region's local time)."""
+    from db.local_time import local_display, local_iso
+    from flows.source_health import health_report
 
-    runtime = _runtime()
+    runtime = _ready_runtime()
     stale = runtime.settings.source_stale_hours
-    with runtime.sessions() as session:
-        rows = [health(session, source, stale) for source in runtime.catalog.sources]
-    runtime.close()
+    try:
+        rows = health_report(runtime)  # marks crawls whose process died as interrupted first
+        zones = {row.slug: runtime.catalog.regions[row.region].definition.timezone for row in rows}
+    finally:
+        runtime.close()
     if as_json:
-        payload = [{**row.__dict__, "last_success_at": _iso(row.last_success_at),
-                    "last_document_at": _iso(row.last_document_at)} for row in rows]  # fmt: skip
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        times = ("last_success_at", "last_document_at", "last_error_at")
+        _write_json([
+            {**row.__dict__, **{key: _at(getattr(row, key), zones[row.slug], local_iso) for key in times}}
+            for row in rows
+        ])  # fmt: skip
         return
-    table = Table(title=f"Sumber berita ({len(rows)}); sepi = tanpa dokumen baru {stale} jam")
-    for column in (
-        "sumber",
-        "platform",
-        "wilayah",
-        "status",
-        "terakhir berhasil",
-        "dokumen/hari",
-        "galat",
-        "galat terakhir",
-    ):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row.slug,
-            row.platform,
-            row.region,
-            row.status,
-            _iso(row.last_success_at) or "-",
-            f"{row.documents_per_day:.1f}",
-            "-" if row.error_rate is None else f"{row.error_rate:.0%}",
-            row.last_error or "-",
-        )
-    console.print(table)
+    columns = ("sumber", "platform", "wilayah", "status", "terakhir berhasil", "dokumen terakhir",
+               "dokumen/hari", "galat", "galat terakhir", "tertunda", "menyerah",
+               "karantina 7 hari")  # fmt: skip
+    _print_table(
+        f"Sumber berita ({len(rows)}); sepi = tanpa dokumen baru {stale} jam; tertunda = artikel yang "
+        "dicoba lagi siklus berikut; menyerah = gagal di setiap percobaan",
+        columns,
+        [
+            [
+                row.slug,
+                row.platform,
+                row.region,
+                row.status,
+                _at(row.last_success_at, zones[row.slug], local_display),
+                _at(row.last_document_at, zones[row.slug], local_display),
+                f"{row.documents_per_day:.1f}",
+                None if row.error_rate is None else f"{row.error_rate:.0%}",
+                row.last_error
+                and f"{_at(row.last_error_at, zones[row.slug], local_display) or '-'}: {row.last_error}",
+                str(row.pending),
+                str(row.given_up),
+                str(row.quarantined_week),
+            ]
+            for row in rows
+        ],
+    )
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="minutes") if moment else None
+def _at(moment: datetime | None, timezone: str, shown: Callable[[datetime, str], str]) -> str | None:
+    return shown(moment, timezone) if moment else None
 
 
 @sources_app.command("test")
 def sources_test(slug: Annotated[str, typer.Argument(help="Source slug")]) -> None:
     """Fetch a source's entry page and one article; show what would be extracted (nothing is stored)."""
-    from flows.crawling import CrawlFailed, probe_source
+    from flows.crawling import probe_source
 
     runtime = _runtime()
-    try:
-        runtime.catalog.source(slug)
-        stats, pages = probe_source(runtime, slug)
-    except KeyError:
-        _fail(f"no source {slug!r} in {runtime.settings.sources_file}")
-    except CrawlFailed as exc:
-        _fail(str(exc))
+    _require_sources(runtime, [slug])
+    stats, pages = probe_source(runtime, slug)
     failures = {k.split("/")[-1]: v for k, v in stats.items() if k.startswith("pantau/fetch_failed/")}
-    console.print(
-        f"[bold]{slug}[/bold]: {stats.get('downloader/response_count', 0)} jawaban HTTP; "
-        f"gagal: {failures or '-'}"
-    )
+    _say(f"{slug}: {stats.get('downloader/response_count', 0)} jawaban HTTP; gagal: {_counts(failures)}")
     if not pages:
-        console.print("Tidak ada artikel yang terambil dari halaman masuk (periksa url dan article_pattern).")
+        _say("Tidak ada artikel yang terambil dari halaman masuk (periksa url dan article_pattern).")
     for page in pages:
-        console.print(json.dumps(page, ensure_ascii=False, indent=2))
+        _write_json(page)
 
 
 def _edit_sources(change: Callable[[Path, Callable[[], object]], None]) -> None:
-    """Apply ``change`` to the sources file, validated against the whole configuration."""
+    """Apply ``change`` to the sources file, validated against the whole configuration (a ConfigError puts
+    the file back and is shown as one line)."""
     from config.catalog import load_catalog
 
     settings = get_settings()
-    try:
-        change(settings.sources_file, lambda: load_catalog(settings.config_dir, settings.sources_file))
-    except ConfigError as exc:
-        _fail(str(exc))
+    change(settings.sources_file, lambda: load_catalog(settings.config_dir, settings.sources_file))
 
 
 @sources_app.command("disable")
@@ -457,7 +631,7 @@ def sources_disable(slug: Annotated[str, typer.Argument(help="Source slug")]) ->
     from config.sources_file import set_enabled
 
     _edit_sources(lambda path, validate: set_enabled(path, slug, False, validate))
-    console.print(f"{slug}: nonaktif")
+    _say(f"{slug}: nonaktif")
 
 
 @sources_app.command("enable")
@@ -466,7 +640,7 @@ def sources_enable(slug: Annotated[str, typer.Argument(help="Source slug")]) -> 
     from config.sources_file import set_enabled
 
     _edit_sources(lambda path, validate: set_enabled(path, slug, True, validate))
-    console.print(f"{slug}: aktif")
+    _say(f"{slug}: aktif")
 
 
 @sources_app.command("add")
@@ -484,16 +658,12 @@ def sources_add(
     entry = {"slug": slug, "name": name or slug, "region": region, "platform": platform, "url": url,
              "article_pattern": article_pattern}  # fmt: skip
     _edit_sources(lambda path, validate: add_source(path, entry, validate))
-    console.print(f"{slug}: ditambahkan; coba dengan `pantau sources test {slug}`")
+    _say(f"{slug}: ditambahkan; coba dengan `pantau sources test {slug}`")
 
 
 def main() -> None:
-    """The ``pantau`` command: a configuration error anywhere is shown as one clear line, not a traceback."""
-    try:
-        app()
-    except ConfigError as exc:
-        console.print(f"[bold red]Galat konfigurasi:[/] {exc}")
-        sys.exit(2)
+    """The ``pantau`` command (a PantauError in any command is one line, see ``_Commands``)."""
+    app()
 
 
 if __name__ == "__main__":

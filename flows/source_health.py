@@ -44,6 +44,7 @@ class SourceHealth:
     documents_per_day: float
     error_rate: float | None
     last_error: str | None
+    last_error_at: datetime | None
     pending: int = 0  # articles listed and not stored yet (fetched by the next cycle when due)
     given_up: int = 0  # articles that failed every attempt
     quarantined_week: int = 0  # pages stored as unusable in the last seven days, each with its reason
@@ -83,18 +84,21 @@ def _runs_of(session: Session, slug: str) -> list[CrawlRun]:
     return [run for run in runs if slug in run.sources][:RECENT_RUNS]
 
 
-def _last_error(runs: list[CrawlRun], slug: str) -> str | None:
+def _last_error(runs: list[CrawlRun], slug: str) -> tuple[str | None, datetime | None]:
+    """What went wrong in the latest crawl of ``slug`` that had a problem, and when it ended."""
     for run in runs:
+        stats = run.stats.get(slug, {})
+        entry = _entry_failed(stats)
+        failures = _failures(stats)
         if run.error:
-            return f"{run.finished_at:%Y-%m-%d %H:%M} UTC: {run.error[:200]}"
-        entry = _entry_failed(run.stats.get(slug, {}))
+            return run.error[:200], run.finished_at
         if entry:
-            return f"{run.finished_at:%Y-%m-%d %H:%M} UTC: halaman masuk gagal ({', '.join(sorted(entry))})"
-        failures = _failures(run.stats.get(slug, {}))
+            return f"halaman masuk gagal ({', '.join(sorted(entry))})", run.finished_at
         if failures:
-            listed = ", ".join(f"{reason} x{count}" for reason, count in sorted(failures.items()))
-            return f"{run.finished_at:%Y-%m-%d %H:%M} UTC: {listed}"
-    return None
+            return ", ".join(
+                f"{reason} x{count}" for reason, count in sorted(failures.items())
+            ), run.finished_at
+    return None, None
 
 
 def health(
@@ -120,6 +124,7 @@ def health(
     source_id = session.scalar(select(Source.id).where(Source.slug == source.slug))
     held = frontier.counts(session, source_id) if source_id is not None else {}
     error_rate = failures / max(requests, 1) if runs else None
+    last_error, last_error_at = _last_error(runs, source.slug)
     if not source.enabled:
         status = DISABLED
     elif not runs:
@@ -143,7 +148,8 @@ def health(
         last_document_at=last_document,
         documents_per_day=round((week or 0) / 7, 1),
         error_rate=round(error_rate, 3) if error_rate is not None else None,
-        last_error=_last_error(runs, source.slug),
+        last_error=last_error,
+        last_error_at=last_error_at,
         pending=held.get(FrontierState.PENDING, 0),
         given_up=held.get(FrontierState.GIVEN_UP, 0),
         quarantined_week=quarantined or 0,

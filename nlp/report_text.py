@@ -26,6 +26,11 @@ def _clip(text: str, limit: int) -> str:
     return cut.rstrip(",;:") + " ..."
 
 
+def excerpt(text: str, limit: int) -> str:
+    """``text`` redacted, then clipped to ``limit`` characters (what a list shows of a document)."""
+    return _clip(redact(text), limit)
+
+
 def draft_report(
     *,
     title: str,

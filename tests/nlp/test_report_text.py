@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.report_text import MAX_BODY, draft_report
+from nlp.report_text import MAX_BODY, draft_report, excerpt
 
 PHONE = "0812 3456 7890"
 LIMIT = MAX_BODY - 400  # the summary's length
@@ -38,3 +38,10 @@ def test_title_and_body_are_redacted() -> None:
     )
     assert "6408012345678901" not in drafted and "081234567890" not in drafted
     assert "0812-3456-7890" not in drafted
+
+
+@pytest.mark.parametrize("limit", range(60, 100))
+def test_an_excerpt_is_redacted_before_it_is_clipped(limit: int) -> None:
+    text = "Warga Sangatta Utara yang mengadu lewat telepon 0812 3456 7890 menunggu jawaban dinas."
+    shown = excerpt(text, limit)
+    assert "3456" not in shown and "0812" not in shown
