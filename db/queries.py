@@ -77,6 +77,22 @@ def documents_to_triage(model_version: str, limit: int = 500) -> Select[Document
     )
 
 
+def claim_documents_to_triage(model_version: str, limit: int = 500) -> Select[Document]:
+    """``documents_to_triage``, claimed for this transaction: on PostgreSQL the rows are locked and rows that
+    another transaction holds are skipped, so concurrent triage runs get disjoint batches. SQLite has no row
+    locks and drops the clause; there a ``write_transaction`` holds the whole database instead."""
+    claim = documents_to_triage(model_version, limit)
+    return claim.with_for_update(skip_locked=True, key_share=True, of=Document)
+
+
+def triaged_among(model_version: str, document_ids: list[int]) -> Select[int]:
+    """Which of these documents this model version has a detection for (another worker may have just
+    written one)."""
+    return select(Detection.document_id).where(
+        Detection.model_version == model_version, Detection.document_id.in_(document_ids)
+    )
+
+
 def document_exists(session: Session, source_slug: str, canonical_url: str) -> bool:
     """Whether a source already stored a page at this canonical URL."""
     query = (
@@ -115,14 +131,27 @@ def issues_without_report(region_code: str | None = None) -> Select[Issue]:
     return query
 
 
-def open_issue_mentions(region_id: int, since: datetime) -> Select[Detection, Issue, Document]:
+def claim_issues_without_report(region_code: str | None = None) -> Select[Issue]:
+    """``issues_without_report``, claimed for this transaction like ``claim_documents_to_triage``."""
+    return issues_without_report(region_code).with_for_update(skip_locked=True, key_share=True, of=Issue)
+
+
+def open_issue_mentions(
+    region_id: int, since: datetime, after_detection: int = 0
+) -> Select[Detection, Issue, Document]:
     """Each detection of an open issue of a region seen since ``since``, with its issue and document: what
-    the incident index of a triage run is built from."""
+    the incident index of a triage run is built from; ``after_detection`` gives only the mentions written
+    after that detection (what other workers added since the index last looked), in the order written."""
     return (
         select(Detection, Issue, Document)
         .join(Issue, Detection.issue_id == Issue.id)
         .join(Document, Detection.document_id == Document.id)
-        .where(Issue.region_id == region_id, Issue.status == IssueStatus.OPEN, Issue.last_seen_at >= since)
+        .where(
+            Issue.region_id == region_id,
+            Issue.status == IssueStatus.OPEN,
+            Issue.last_seen_at >= since,
+            Detection.id > after_detection,
+        )
         .order_by(Detection.id)
     )
 

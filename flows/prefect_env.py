@@ -1,7 +1,9 @@
 """Prefect's environment for an embedded run; call before Prefect is imported.
 
 Without ``PREFECT_API_URL`` a flow starts Prefect's temporary local server with its SQLite under
-``var/prefect``; analytics are off (no internet here) and start-up gets time on a loaded machine.
+``var/prefect``; analytics are off (no internet here) and start-up gets time on a loaded machine. Two such
+servers on one var dir would migrate the same Prefect database together: a cycle first takes the var dir's
+``flows.cycle_lock`` (``cli._run_cycle``).
 """
 
 from __future__ import annotations

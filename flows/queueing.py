@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections import Counter
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from config.schema import FunctionDef
 from db import audit
 from db.base import utcnow
-from db.models import Detection, Document, Report, ReportStatus
-from db.queries import issues_without_report
-from db.session import transaction
+from db.models import Detection, Document, Issue, Report, ReportStatus
+from db.queries import claim_issues_without_report
+from db.session import WriteLockBusy, write_transaction
 from db.workflow import transition, verification_due
 from flows.runtime import Runtime
 from nlp.report_text import draft_report
@@ -18,65 +21,84 @@ from nlp.report_text import draft_report
 ACTOR = "system:monitor"
 
 
-def queue_new_issues(runtime: Runtime) -> Counter[str]:
+class Queued(Counter[str]):
+    """Reports queued per agency short name; ``already_done`` counts the issues another worker queued
+    first (claimed here, but its report was written meanwhile); ``lock_busy``: SQLite's write lock stayed
+    taken by another writer, so nothing was queued and the next run does it."""
+
+    already_done: int = 0
+    lock_busy: bool = False
+
+
+def _queue(session: Session, issue: Issue, functions: dict[str, FunctionDef]) -> str:
+    """Write the report of ``issue``; returns the agency short name it is counted under."""
+    detections = session.scalars(
+        select(Detection).where(Detection.issue_id == issue.id).order_by(Detection.id)
+    ).all()
+    documents = [session.get_one(Document, d.document_id) for d in detections]
+    lead = documents[0]
+    function = functions.get(issue.function or "LAINNYA") or functions["LAINNYA"]
+    draft = draft_report(
+        title=lead.title or issue.title,
+        text=lead.text or "",
+        function_name=function.name,
+        location_label=detections[0].location_label or "",
+        region_name=issue.region.name,
+        source_links=[d.url for d in documents],
+    )
+    now = utcnow()
+    report = Report(
+        issue_id=issue.id,
+        region_id=issue.region_id,
+        agency_id=issue.agency_id,
+        status=ReportStatus.QUEUED,
+        judul=draft.judul,
+        isi=draft.isi,
+        kategori=function.lapor_category,
+        lokasi=draft.lokasi,
+        source_links=[d.url for d in documents],
+        queued_at=now,
+        status_changed_at=now,
+        verification_due_at=verification_due(issue.region, now),
+    )
+    session.add(report)
+    audit.record(
+        session,
+        actor=ACTOR,
+        entity=report,
+        action="queued",
+        after={"status": ReportStatus.QUEUED, "agency_id": issue.agency_id},
+    )
+    outside = detections[0].outside_region
+    if issue.place_status == "outside_region" and outside:
+        session.flush()
+        where = f"{outside['name']} ({outside['province']})"
+        reason = f"Di luar wilayah: {where}"
+        transition(session, report, ReportStatus.NOT_AUTHORITY, actor=ACTOR, reason=reason)
+        return "(bukan wewenang)"
+    return issue.agency.short_name if issue.agency else "(tanpa instansi)"
+
+
+def queue_new_issues(runtime: Runtime) -> Queued:
     """Create a queued Report for every open Issue that has none; returns counts per agency short name.
 
     An issue located only outside the region is not this government's to handle: its report is set aside as
     "bukan wewenang" (not_authority) with the region it belongs to, where an operator can still return it.
+    Several runs may queue at once: the issues are claimed (docs/decisions.md, 34), and a report another
+    worker wrote first is counted as already done, its savepoint rolled back and the rest kept.
     """
-    queued: Counter[str] = Counter()
+    queued = Queued()
     functions = runtime.catalog.functions
-    with transaction(runtime.sessions) as session:
-        for issue in session.scalars(issues_without_report()).all():
-            detections = session.scalars(
-                select(Detection).where(Detection.issue_id == issue.id).order_by(Detection.id)
-            ).all()
-            documents = [session.get_one(Document, d.document_id) for d in detections]
-            lead = documents[0]
-            function = functions.get(issue.function or "LAINNYA") or functions["LAINNYA"]
-            draft = draft_report(
-                title=lead.title or issue.title,
-                text=lead.text or "",
-                function_name=function.name,
-                location_label=detections[0].location_label or "",
-                region_name=issue.region.name,
-                source_links=[d.url for d in documents],
-            )
-            now = utcnow()
-            report = Report(
-                issue_id=issue.id,
-                region_id=issue.region_id,
-                agency_id=issue.agency_id,
-                status=ReportStatus.QUEUED,
-                judul=draft.judul,
-                isi=draft.isi,
-                kategori=function.lapor_category,
-                lokasi=draft.lokasi,
-                source_links=[d.url for d in documents],
-                queued_at=now,
-                status_changed_at=now,
-                verification_due_at=verification_due(issue.region, now),
-            )
-            session.add(report)
-            audit.record(
-                session,
-                actor=ACTOR,
-                entity=report,
-                action="queued",
-                after={"status": ReportStatus.QUEUED, "agency_id": issue.agency_id},
-            )
-            outside = detections[0].outside_region
-            if issue.place_status == "outside_region" and outside:
-                session.flush()
-                where = f"{outside['name']} ({outside['province']})"
-                transition(
-                    session,
-                    report,
-                    ReportStatus.NOT_AUTHORITY,
-                    actor=ACTOR,
-                    reason=f"Di luar wilayah: {where}",
-                )
-                queued["(bukan wewenang)"] += 1
-                continue
-            queued[issue.agency.short_name if issue.agency else "(tanpa instansi)"] += 1
+    try:
+        with write_transaction(runtime.sessions) as session:
+            for issue in session.scalars(claim_issues_without_report()).all():
+                try:
+                    with session.begin_nested():
+                        queued[_queue(session, issue, functions)] += 1
+                except IntegrityError:
+                    if session.scalar(select(Report.id).where(Report.issue_id == issue.id)) is None:
+                        raise  # not another worker's report: a real fault
+                    queued.already_done += 1
+    except WriteLockBusy:
+        queued.lock_busy = True
     return queued
