@@ -1,4 +1,7 @@
-"""Redaction of house addresses next to NIK, phone and e-mail, and public places that must stay."""
+"""Redaction of personal data: the reviewer's misses, house addresses, public places that must stay, speed.
+
+The recall and false-positive figures over the whole evaluation set are in test_redaction_set.py.
+"""
 
 from __future__ import annotations
 
@@ -33,16 +36,57 @@ def test_house_addresses_are_redacted_whole(text: str, redacted: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "redacted"),
+    "text",
     [
-        ("Sampah menumpuk di RT 03 RW 05 Teluk Lingga", "Sampah menumpuk di [ALAMAT] Teluk Lingga"),
-        ("warga RT.03/RW.05 mengeluh", "warga [ALAMAT] mengeluh"),
-        ("RT/RW 003/005 Desa Sepaso", "[ALAMAT] Desa Sepaso"),
-        ("Ketua RT 3 sudah melapor", "Ketua [ALAMAT] sudah melapor"),
-        ("RW 5", "[ALAMAT]"),
+        "Sampah menumpuk di RT 03 RW 05 Teluk Lingga",
+        "warga RT.03/RW.05 mengeluh",
+        "RT/RW 003/005 Desa Sepaso",
+        "Ketua RT 3 sudah melapor",
+        "RW 5",
     ],
 )
-def test_rt_rw_alone_is_redacted(text: str, redacted: str) -> None:
+def test_rt_rw_alone_stays(text: str) -> None:
+    """Changed requirement (issue 8): the OPD needs the RT/RW to find the drain; it names no household."""
+    assert redact(text) == text
+
+
+def test_rt_rw_with_a_house_number_is_an_address() -> None:
+    assert redact("Desa Sepaso RT 05 No. 17, dekat masjid") == "Desa Sepaso [ALAMAT], dekat masjid"
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("NIK 6408 0123 4567 0002", "NIK [NIK]"),
+        ("NIK 6408.0123.4567.0003", "NIK [NIK]"),
+        ("NIK 6408-0123-4567-0004", "NIK [NIK]"),
+        ("hubungi 62 812 3456 7898", "hubungi [TELEPON]"),
+        ("hubungi +62 (812) 3456 7800", "hubungi [TELEPON]"),
+        ("telp (0549) 21234", "telp [TELEPON]"),
+        ("telp 0549-21235", "telp [TELEPON]"),
+        ("telp +62 549 21236", "telp [TELEPON]"),
+        ("surel budi [at] gmail [dot] com", "surel [EMAIL]"),
+        ("surel agus@localhost", "surel [EMAIL]"),
+    ],
+)
+def test_the_reviewers_misses_are_redacted(text: str, redacted: str) -> None:
+    assert redact(text) == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("No. KK 6408012701100005", "No. KK [NO_KK]"),
+        ("NPWP 12.345.678.9-012.345", "NPWP [NPWP]"),
+        ("No. Paspor: X 1234567", "No. Paspor: [PASPOR]"),
+        ("nopol KT1234AB, truk DA 1234 XY", "nopol [NOPOL], truk [NOPOL]"),
+        ("rek. BRI 0123-01-012345-50-1 a.n. Budi", "rek. BRI [REKENING] a.n. Budi"),
+        ("ID pelanggan PLN 532101234567", "ID pelanggan PLN [NOMOR_ID]"),
+        ("TTL: Sangatta, 12-03-1980", "TTL: Sangatta, [TGL_LAHIR]"),
+        ("https://wa.me/6281234567891?text=Halo, terima kasih", "[TELEPON], terima kasih"),
+    ],
+)
+def test_each_kind_has_its_placeholder_and_the_cue_stays(text: str, redacted: str) -> None:
     assert redact(text) == redacted
 
 
@@ -90,10 +134,31 @@ def test_control_characters_around_an_address() -> None:
         "Jalan Mawar Blok C" + " " * 1_000_000,
         "a" * 1_000_000 + "@",
         "RT 3" + " " * 1_000_000,
+        "1" * 1_000_000,
+        "6408 " * 200_000,
+        "12.345." * 142_857,
+        "0812-" * 200_000,
+        " " * 1_000_000,
+        "." * 1_000_000,
+        "+62 (" * 200_000,
+        "NIK KK rek BRI lahir paspor nopol TTL " * 26_000,
+        ("lahir" + " " * 40 + "x ") * 21_000,
+        "a [at] " * 140_000,
+        "a@b." * 250_000,
+        "KT 1234 " * 125_000,
     ],
-    ids=["complaints", "street-words", "long-gap", "long-local-part", "rt-gap"],
+    ids=[
+        *("complaints", "street-words", "long-gap", "long-local-part", "rt-gap", "digits", "digit-groups"),
+        *("dotted-digits", "dashed-digits", "spaces", "dots", "phone-prefixes", "cue-words", "cue-gaps"),
+        *("obfuscated-at", "at-signs", "plates"),
+    ],
 )
 def test_one_megabyte_takes_less_than_a_second(text: str) -> None:
-    started = time.perf_counter()
+    """Linear time: a pattern that backtracks over the megabyte takes minutes, not a second.
+
+    CPU time of this process, not wall time: on a machine shared with other test runs the wall time of the
+    same work varies tenfold.
+    """
+    started = time.process_time()
     redact(text)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
