@@ -397,8 +397,7 @@ def review(
 ) -> None:
     """List the "perlu ditinjau" items: texts the model is unsure about, for an operator to decide."""
     from db.queries import needs_review
-    from nlp.redact import redact
-    from nlp.report_text import excerpt
+    from nlp.report_text import headline
 
     runtime = _ready_runtime()
     try:
@@ -410,9 +409,7 @@ def review(
                     "fungsi": d.function,
                     "lokasi": d.location_label or "lokasi belum diketahui",
                     # personal data never leaves, even in a list (redacted before any clipping)
-                    "judul": redact(d.document.title)
-                    if d.document.title
-                    else excerpt(d.document.text or "", 120),
+                    "judul": headline(d.document.title, d.document.text),
                     "alasan": ", ".join(d.explanation.get("terms", [])),
                     "tautan": d.document.url,
                 }

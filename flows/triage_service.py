@@ -28,6 +28,7 @@ from db.queries import (
 from db.session import WriteLockBusy, hold_lock, write_transaction
 from flows.runtime import Runtime
 from nlp.clustering import IncidentIndex, Mention, MinHashSignature, signature_of_model_words
+from nlp.report_text import headline
 from nlp.text import tokens
 from nlp.triage import COMPLAINT, Triage, TriageInput
 
@@ -172,7 +173,7 @@ def _attach_issue(
             return decision.reason
     issue = Issue(
         region_id=region.id,
-        title=document.title or (document.text or "")[:120],
+        title=headline(document.title, document.text),  # redacted: an issue is read beyond the raw page
         function=detection.function,
         kecamatan_code=detection.kecamatan_code,
         desa_code=detection.desa_code,

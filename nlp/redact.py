@@ -60,7 +60,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 # Speed: ``re`` jumps straight to the places where a pattern can start only when the pattern begins with a
 # plain character or character class (not a look-behind, not a case-insensitive letter); otherwise it tries
@@ -424,3 +424,16 @@ def redact_address(text: str) -> str:
 def redact(text: str) -> str:
     """``text`` with every kind of personal data of the module docstring replaced by its placeholder."""
     return _apply(_PASSES, text)
+
+
+def redact_values(value: Any) -> Any:
+    """``value`` with every string inside it redacted: dictionaries, lists and tuples are walked (keys are
+    names, not data, and stay); everything else is returned as it is. For structured records that leave
+    Pantau, such as a detection's explanation."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: redact_values(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(redact_values(item) for item in value)
+    return value

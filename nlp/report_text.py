@@ -31,6 +31,11 @@ def excerpt(text: str, limit: int) -> str:
     return _clip(redact(text), limit)
 
 
+def headline(title: str | None, text: str | None, limit: int = 300) -> str:
+    """What names a document in an issue or a list: its title, else the start of its text; redacted."""
+    return excerpt(title.strip(), limit) if title and title.strip() else excerpt(text or "", min(limit, 120))
+
+
 def draft_report(
     *,
     title: str,

@@ -16,6 +16,7 @@ from nlp.foreign_places import ForeignPlace, ForeignPlaceFinder
 from nlp.gazetteer import Gazetteer, Location
 from nlp.model import ComplaintModel, Prediction
 from nlp.phrases import Tokens
+from nlp.redact import redact_values
 from nlp.routing import RouteChoice, route, vertical_choice
 from nlp.rules import RegionRules, UrgencyRule, compile_rules, urgency_matches
 from nlp.streets import find_streets
@@ -136,17 +137,20 @@ class Triager:
             urgent=urgent,
             watchlists=hits,
             priority=(URGENT_PRIORITY if urgent else 0) + sum(hit.priority for hit in hits),
-            explanation={
-                "terms": prediction.top_terms,
-                "place_evidence": location.evidence if location else [],
-                "outside_evidence": [f"{p.name} ({p.evidence})" for p in outside[:3]],
-                "streets": streets,
-                "urgency": urgency,
-                "urgent_function": prediction.function in self.urgent_functions,
-                "vertical": {"agency": vertical[0], "terms": vertical[1]} if vertical else None,
-                "watchlists": [{"name": h.name, "terms": h.terms, "priority": h.priority} for h in hits],
-                "thresholds": {"complaint": self.complaint_threshold, "review": self.review_threshold},
-                "model_version": self.model.version,
-            },
+            # what the operator is shown of why: words of the text, so redacted like every text leaving Pantau
+            explanation=redact_values(
+                {
+                    "terms": prediction.top_terms,
+                    "place_evidence": location.evidence if location else [],
+                    "outside_evidence": [f"{p.name} ({p.evidence})" for p in outside[:3]],
+                    "streets": streets,
+                    "urgency": urgency,
+                    "urgent_function": prediction.function in self.urgent_functions,
+                    "vertical": {"agency": vertical[0], "terms": vertical[1]} if vertical else None,
+                    "watchlists": [{"name": h.name, "terms": h.terms, "priority": h.priority} for h in hits],
+                    "thresholds": {"complaint": self.complaint_threshold, "review": self.review_threshold},
+                    "model_version": self.model.version,
+                }
+            ),
             words=words,
         )
