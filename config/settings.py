@@ -6,6 +6,7 @@ Defaults give the embedded set-up: a SQLite file under ``var/`` of the project, 
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -70,7 +71,10 @@ class Settings(BaseSettings):
     max_articles_per_source: int = Field(default=200, gt=0)
     crawl_timeout_seconds: int = Field(default=1800, gt=0)
     extraction_workers: int = Field(
-        default=0, ge=0, le=64, description="Processes that extract article text in a crawl; 0: one per CPU"
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=0,
+        le=64,
+        description="Processes that extract article text for a crawl (default: one per CPU); 0: in the crawl",
     )
     frontier_max_attempts: int = Field(
         default=4, ge=1, le=20, description="Fetches of an article before it is given up (one per cycle)"

@@ -3,26 +3,29 @@ it in worker processes (``crawlers.pipelines.extract``) and benchmarks and tests
 
 ``extract_page`` never raises: whatever it cannot read becomes a quarantine reason, and whatever it had to
 guess (a charset that did not decode as declared, a publication date it refused) is kept in ``notes``.
+
+trafilatura and htmldate are imported where they are used: the crawl process itself only handles these
+results (a second of start-up saved); the extraction workers pay for the import once.
 """
 
 from __future__ import annotations
 
 import codecs
+import gzip
 import re
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import htmldate
-import trafilatura
-from lxml.html import HtmlElement
-from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
-from trafilatura.utils import load_html
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 from nlp.text import content_hash
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 # A news page dated before the web reached Indonesian newsrooms, or more than this after it was fetched, has a
 # broken date (a template default, a typo, an attack): it is stored without a date, the reason kept.
@@ -147,6 +150,8 @@ def _metadata(tree: HtmlElement) -> _Metadata:
     """Title and author the way trafilatura finds them (meta tags, then JSON-LD, then the page's title),
     without its costlier steps: the date is ours (``published_at``), and an author missing from the markup is
     looked for in the byline instead of by trafilatura's whole-tree search (5 ms a page)."""
+    from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
+
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:
         meta.author = None  # trafilatura's rule: a one-word "author" is mostly a site name or a handle
@@ -177,6 +182,8 @@ def _declared_times(html: str) -> Iterator[str]:
 def _candidate_times(html: str) -> Iterator[str]:
     """Declared times first; htmldate's finding (slower) only when none of those was usable."""
     yield from _declared_times(html)
+    import htmldate
+
     found = htmldate.find_date(html, outputformat="%Y-%m-%dT%H:%M:%S%z", original_date=True)
     if found:
         yield found
@@ -219,6 +226,9 @@ def extract_page(
     listed_title: str | None = None,
 ) -> Extraction:
     """Decode and extract one article page (title, text, author, publication time); never raises."""
+    import trafilatura
+    from trafilatura.utils import load_html
+
     if not body.strip():
         return Extraction(encoding="-", quarantine_reason="empty page")
     decoded = decode_page(body, content_type)
@@ -247,3 +257,31 @@ def extract_page(
     except Exception as exc:  # a parser fault on hostile input must quarantine the page, not lose it
         result.quarantine_reason = f"extraction failed: {type(exc).__name__}: {exc}"[:300]
     return result
+
+
+@dataclass(frozen=True)
+class PageToExtract:
+    """What a worker needs of a fetched page (crawlers.extraction_workers sends it over a pipe)."""
+
+    body: bytes
+    url: str
+    content_type: str | None
+    timezone: str
+    fetched_at: datetime
+    listed_title: str | None = None
+
+
+RAW_COMPRESSION = 1  # the stored copy of the raw page: zlib's fastest level (a third of the CPU of level 6)
+
+
+def extract_for_storage(page: PageToExtract) -> tuple[Extraction, bytes]:
+    """``extract_page`` on ``page``, and the raw page compressed for storage: all the CPU a page costs."""
+    result = extract_page(
+        page.body,
+        url=page.url,
+        content_type=page.content_type,
+        timezone=page.timezone,
+        fetched_at=page.fetched_at,
+        listed_title=page.listed_title,
+    )
+    return result, gzip.compress(page.body, compresslevel=RAW_COMPRESSION)

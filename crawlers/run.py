@@ -21,9 +21,9 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from crawlers.extraction_workers import ExtractionWorkers
 from crawlers.items import PageItem
 from crawlers.lifeline import die_with_parent
-from crawlers.pipelines.extract import shutdown_pool
 from crawlers.spiders.news import NewsSpider
 from crawlers.store import CrawlStore, store_of
 
@@ -108,7 +108,7 @@ def crawl(
     try:
         process.start()
     finally:
-        shutdown_pool()
+        ExtractionWorkers.stop_shared()
         CrawlStore.close_all()
     stats = {
         slug: {k: v for k, v in crawler.stats.get_stats().items() if k.startswith(COUNTED)}

@@ -11,8 +11,6 @@ from sqlalchemy.orm import Session
 
 from db.base import Base
 
-CHUNK_ROWS = 500  # keeps a statement's bound parameters far below SQLite's limit
-
 
 def insert_new(
     session: Session, model: type[Base], rows: Sequence[dict[str, Any]], unique: Sequence[str]
@@ -22,13 +20,11 @@ def insert_new(
     table = cast(Table, model.__table__)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    inserted: list[tuple[Any, ...]] = []
-    for start in range(0, len(rows), CHUNK_ROWS):
-        statement = (
-            insert(table)
-            .values(list(rows[start : start + CHUNK_ROWS]))
-            .on_conflict_do_nothing(index_elements=list(unique))
-            .returning(*(table.c[name] for name in unique))
-        )
-        inserted.extend(tuple(row) for row in session.execute(statement))
-    return inserted
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=list(unique))
+        .returning(*(table.c[name] for name in unique))
+    )
+    # one statement for all rows: compiled once and cached, sent as batched multi-row INSERTs
+    # (SQLAlchemy's "insertmanyvalues"), far cheaper than compiling a VALUES list of every row
+    return [tuple(row) for row in session.execute(statement, list(rows))] if rows else []

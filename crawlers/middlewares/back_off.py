@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Self
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
@@ -48,7 +48,7 @@ class BackOffMiddleware:
 
         return cls(crawler.stats, slots)
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response:
         header = response.headers.get("Retry-After")
         if response.status not in BACK_OFF_STATUSES or header is None:
             return response

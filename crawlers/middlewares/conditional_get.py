@@ -28,7 +28,7 @@ class NotModified(SkippedOnPurpose):
     """The entry page did not change since the last cycle."""
 
 
-def _entry(spider: Spider, request: Request) -> tuple[str, str] | None:
+def _entry(spider: Spider | None, request: Request) -> tuple[str, str] | None:
     """(source slug, url) when ``request`` fetches the source's configured entry page."""
     source = getattr(spider, "source", None)
     if source is None or request.url != str(source.url):
@@ -37,7 +37,8 @@ def _entry(spider: Spider, request: Request) -> tuple[str, str] | None:
 
 
 class ConditionalGetMiddleware:
-    def __init__(self, stats: StatsCollector, store: CrawlStore) -> None:
+    def __init__(self, crawler: Crawler, stats: StatsCollector, store: CrawlStore) -> None:
+        self.crawler = crawler
         self.stats = stats
         self.store = store
         self.fresh: dict[tuple[str, str], dict[str, str]] = {}  # validators to keep once the crawl finishes
@@ -48,12 +49,12 @@ class ConditionalGetMiddleware:
         store = store_of(crawler.settings)
         if store is None:
             raise ValueError("conditional GET needs the crawl store (it is not used by probes)")
-        middleware = cls(crawler.stats, store)
+        middleware = cls(crawler, crawler.stats, store)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
-    def process_request(self, request: Request, spider: Spider) -> None:
-        entry = _entry(spider, request)
+    def process_request(self, request: Request) -> None:
+        entry = _entry(self.crawler.spider, request)
         if entry is None:
             return
         with self.store.sessions() as session:
@@ -62,8 +63,8 @@ class ConditionalGetMiddleware:
             if header in known:
                 request.headers.setdefault(conditional, known[header])
 
-    def process_response(self, request: Request, response: Response, spider: Spider) -> Response:
-        entry = _entry(spider, request)
+    def process_response(self, request: Request, response: Response) -> Response:
+        entry = _entry(self.crawler.spider, request)
         if entry is None:
             return response
         if response.status == 304:

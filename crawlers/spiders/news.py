@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -25,7 +27,7 @@ from scrapy.http import Response
 from scrapy.linkextractors import LinkExtractor
 from twisted.python.failure import Failure
 
-from config.catalog import load_catalog
+from config.catalog import Catalog, load_catalog
 from config.schema import Platform, SourceDef
 from config.settings import get_settings
 from crawlers.items import PageItem
@@ -70,14 +72,12 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         settings = get_settings()
         slug = kwargs.pop("source")
-        catalog = load_catalog(
-            settings.config_dir, settings.sources_file, crawler.settings.get("PANTAU_BASE_URL")
-        )
+        base_url = crawler.settings.get("PANTAU_BASE_URL")
+        catalog = _catalog(settings.config_dir, settings.sources_file, base_url)
         source = catalog.source(slug)
         timezone = catalog.regions[source.region].definition.timezone
         max_articles = crawler.settings.getint("PANTAU_MAX_ARTICLES")
         store = store_of(crawler.settings)
-        base_url = crawler.settings.get("PANTAU_BASE_URL")
         spider = cls(source, timezone, max_articles, store, base_url, *args, **kwargs)
         spider._set_crawler(crawler)
         return spider
@@ -259,6 +259,12 @@ class NewsSpider(scrapy.Spider):
     def _count(self, reason: str) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"pantau/fetch_failed/{reason}")
+
+
+@cache
+def _catalog(config_dir: Path, sources_file: Path, base_url: str | None) -> Catalog:
+    """The configuration, read once per crawl process (not once per source crawled in it)."""
+    return load_catalog(config_dir, sources_file, base_url)
 
 
 def failure_reason(failure: Failure) -> str:

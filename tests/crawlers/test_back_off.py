@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.core.downloader import Slot
 from scrapy.http import Response
 from scrapy.statscollectors import MemoryStatsCollector
@@ -35,7 +35,7 @@ def test_the_slot_waits_as_long_as_the_site_asks(status: int, retry_after: str |
     slot = Slot(concurrency=1, delay=1.0)
     middleware = BackOffMiddleware(stats, lambda: {"kaltimtoday.co": slot})
     request, response = _answer(status, retry_after)
-    assert middleware.process_response(request, response, Spider("t")) is response
+    assert middleware.process_response(request, response) is response
     assert slot.delay == delay
     assert bool(stats.get_value(f"pantau/backed_off/http_{status}")) == (delay != 1.0)
 

@@ -6,8 +6,9 @@ import scrapy
 from scrapy.utils.test import get_crawler
 
 from config.schema import SourceDef
+from crawlers.extraction import extract_for_storage
 from crawlers.items import PageItem
-from crawlers.pipelines.extract import extract_item
+from crawlers.pipelines.extract import page_to_extract
 from crawlers.spiders.news import NewsSpider
 
 from .conftest import BASE, file_response
@@ -76,6 +77,8 @@ def test_article_item_carries_raw_page_decoded_by_extraction() -> None:
     assert isinstance(item, PageItem)
     assert item.body == response.body and item.listed_title == "Longsor"
     assert item.region_code == "64.08" and item.timezone == "Asia/Makassar"
-    extracted, _raw = extract_item(item)  # decoding happens in the extraction worker, off the event loop
+    extracted, _raw = extract_for_storage(
+        page_to_extract(item)
+    )  # decoding happens in the extraction worker, off the event loop
     assert extracted.encoding in {"cp1252", "iso8859-1", "latin-1"}
     assert "Andréas" in (extracted.text or "")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from crawlers.extraction import extract_for_storage
 from crawlers.items import PageItem
 from crawlers.pipelines.canonicalize import CanonicalizePipeline, canonical_url
-from crawlers.pipelines.extract import apply_extraction, extract_item
+from crawlers.pipelines.extract import apply_extraction, page_to_extract
 from crawlers.pipelines.validate import ValidatePipeline
 from nlp.text import content_hash
 
@@ -30,7 +31,7 @@ def _item(
 
 def _through(item: PageItem, stats) -> PageItem:  # type: ignore[no-untyped-def]
     item = CanonicalizePipeline(stats, None).process_item(item)
-    item = apply_extraction(item, extract_item(item)[0], stats)
+    item = apply_extraction(item, extract_for_storage(page_to_extract(item))[0], stats)
     return ValidatePipeline(stats).process_item(item)
 
 

@@ -25,9 +25,10 @@ from scrapy.utils.url import url_is_from_any_domain
 from config.catalog import Catalog, load_catalog
 from config.schema import Platform, SourceDef
 from config.settings import CONFIG_DATA_DIR
+from crawlers.extraction import extract_for_storage
 from crawlers.items import PageItem
 from crawlers.pipelines.canonicalize import CanonicalizePipeline
-from crawlers.pipelines.extract import apply_extraction, extract_item
+from crawlers.pipelines.extract import apply_extraction, page_to_extract
 from crawlers.pipelines.validate import ValidatePipeline
 from crawlers.spiders import wordpress
 from crawlers.spiders.news import NewsSpider
@@ -92,7 +93,7 @@ def extracted(slug: str) -> PageItem:
     (item,) = spider_for(source).parse_article(response, listed_title=None)
     stats = MemoryStatsCollector(get_crawler())
     item = CanonicalizePipeline(stats, None).process_item(item)
-    item = apply_extraction(item, extract_item(item)[0], stats)
+    item = apply_extraction(item, extract_for_storage(page_to_extract(item))[0], stats)
     return ValidatePipeline(stats).process_item(item)
 
 

@@ -1,0 +1,149 @@
+"""Extraction in worker processes that speak to the crawl's event loop through pipes, so pages are parsed
+on other cores while downloads go on.
+
+Each worker is ``python -m crawlers.extraction_workers``: it reads length-prefixed pickled pages from stdin,
+extracts each (``crawlers.extraction.extract_for_storage``) and writes the results to stdout in order. The
+crawl side writes and reads those pipes with asyncio (no helper threads: a thread that must win the
+interpreter lock from a busy event loop to hand a page over starves the workers), giving each page to the
+worker with the fewest pages in hand. A worker exits when its stdin closes, so it never outlives its crawl,
+even one killed with SIGKILL; one that dies fails only the pages it held (they stay pending in the frontier)
+and is replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import struct
+import sys
+from collections import deque
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, ClassVar
+
+_HEADER = struct.Struct(">I")
+
+
+class WorkerDied(RuntimeError):
+    """The worker holding a page exited before answering."""
+
+
+def _frame(payload: Any) -> bytes:
+    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
+
+
+def _read_frame(stream: BinaryIO) -> Any:
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        return None
+    (size,) = _HEADER.unpack(header)
+    return pickle.loads(stream.read(size))
+
+
+def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
+    """The worker's loop: one page in, one result out, until stdin closes."""
+    from crawlers.extraction import extract_for_storage
+
+    while (page := _read_frame(stdin)) is not None:
+        try:
+            answer: Any = ("ok", extract_for_storage(page))
+        except Exception as exc:  # extract_page never raises; this is a worker fault, reported per page
+            answer = ("error", f"{type(exc).__name__}: {exc}")
+        stdout.write(_frame(answer))
+        stdout.flush()
+
+
+@dataclass
+class _Worker:
+    process: asyncio.subprocess.Process
+    waiting: deque[asyncio.Future[Any]] = field(default_factory=deque)
+    reader: asyncio.Task[None] | None = None
+
+    async def read_answers(self) -> None:
+        assert self.process.stdout is not None
+        try:
+            while True:
+                header = await self.process.stdout.readexactly(_HEADER.size)
+                (size,) = _HEADER.unpack(header)
+                status, value = pickle.loads(await self.process.stdout.readexactly(size))
+                future = self.waiting.popleft()
+                if future.done():
+                    continue
+                if status == "ok":
+                    future.set_result(value)
+                else:
+                    future.set_exception(RuntimeError(value))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        while self.waiting:
+            future = self.waiting.popleft()
+            if not future.done():
+                future.set_exception(WorkerDied(f"extraction worker {self.process.pid} exited"))
+
+    @property
+    def alive(self) -> bool:
+        return self.process.returncode is None and not (self.reader and self.reader.done())
+
+
+class ExtractionWorkers:
+    """``count`` extraction processes of this crawl process, started on first use."""
+
+    _shared: ClassVar[ExtractionWorkers | None] = None
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.workers: list[_Worker] = []
+        self._starting: asyncio.Lock | None = None
+
+    @classmethod
+    def shared(cls, count: int) -> ExtractionWorkers:
+        if cls._shared is None:
+            cls._shared = cls(count)
+        return cls._shared
+
+    @classmethod
+    def stop_shared(cls) -> None:
+        """Stop the workers (they would also stop when this process exits and their stdin closes)."""
+        if cls._shared is not None:
+            for worker in cls._shared.workers:
+                if worker.process.returncode is None:
+                    worker.process.kill()
+            cls._shared = None
+
+    async def _spawn(self) -> _Worker:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "crawlers.extraction_workers",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=2**26,  # a result holds the whole page, compressed, and its text
+        )
+        worker = _Worker(process)
+        worker.reader = asyncio.ensure_future(worker.read_answers())
+        return worker
+
+    async def _ready(self) -> list[_Worker]:
+        if self._starting is None:
+            self._starting = asyncio.Lock()
+        async with self._starting:
+            self.workers = [w for w in self.workers if w.alive]
+            while len(self.workers) < self.count:
+                self.workers.append(await self._spawn())
+        return self.workers
+
+    async def extract(self, page: Any) -> Any:
+        """The worker's result for ``page``; WorkerDied if its worker exited first."""
+        worker = min(await self._ready(), key=lambda w: len(w.waiting))
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        worker.waiting.append(future)
+        assert worker.process.stdin is not None
+        worker.process.stdin.write(_frame(page))
+        with suppress(ConnectionError):  # the worker is gone: its reader fails the future
+            await worker.process.stdin.drain()
+        return await future
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
