@@ -56,6 +56,7 @@ _BYLINE = re.compile(
     r"^\s*(?:penulis|reporter|pewarta|oleh)\s*:?\s+([^|,\n]{3,80}?)\s*(?:[|,].*)?$", re.IGNORECASE
 )
 _FALLBACK_ENCODING = "cp1252"  # what browsers use for pages in Western and Indonesian locales
+_SINGLE_BYTE = frozenset({"cp1252", "latin-1", "iso8859-1", "iso8859-15", "ascii"})
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,9 @@ def _strict(body: bytes, encoding: str) -> str | None:
 def decode_page(body: bytes, content_type: str | None) -> Decoded:
     """The page as text. A byte-order mark wins, then the HTTP charset, then the page's ``<meta charset>``;
     when none of those decodes cleanly, the bytes that are not UTF-8 are read as windows-1252 (a Latin-1
-    page served as UTF-8, or a UTF-8 template around Latin-1 text), and a note says so."""
+    page served as UTF-8, or a UTF-8 template around Latin-1 text), and a note says so. A single-byte
+    charset decodes anything, so one declared over bytes that are valid UTF-8 with non-ASCII characters
+    (a CMS template's stale ``iso-8859-1``) is not believed: such bytes are almost never Latin-1 text."""
     bom_encoding, bom = read_bom(body)
     if bom_encoding and bom is not None:
         return Decoded(body[len(bom) :].decode(bom_encoding, errors="replace"), bom_encoding)
@@ -111,11 +114,15 @@ def decode_page(body: bytes, content_type: str | None) -> Decoded:
         )
         if encoding
     ]
-    for encoding, _origin in declared:
+    utf8 = _strict(body, "utf-8")
+    for encoding, origin in declared:
         text = _strict(body, encoding)
-        if text is not None:
-            return Decoded(text, encoding)
-    text = _strict(body, "utf-8")
+        if text is None:
+            continue
+        if utf8 is not None and encoding in _SINGLE_BYTE and not utf8.isascii():
+            return Decoded(utf8, "utf-8", f"declared {encoding} ({origin}) but the bytes are utf-8")
+        return Decoded(text, encoding)
+    text = utf8
     failed = ", ".join(f"{encoding} ({origin})" for encoding, origin in declared)
     if text is not None:
         return Decoded(text, "utf-8", f"declared {failed} did not decode; read as utf-8" if failed else None)

@@ -91,3 +91,17 @@ def test_short_text_is_quarantined_by_validation(stats) -> None:  # type: ignore
 
 def test_content_hash_ignores_case_and_spacing() -> None:
     assert content_hash("Jalan  Rusak\n di Bengalon") == content_hash("jalan rusak di bengalon")
+
+
+def test_a_stale_single_byte_declaration_over_utf8_bytes_is_not_believed(stats) -> None:  # type: ignore[no-untyped-def]
+    """A CMS template that still says iso-8859-1 around UTF-8 text (a saved national page does)."""
+    paragraphs = "".join(
+        f"<p>Warga di kafe Sangatta® mengeluhkan jalan rusak paragraf {i}.</p>" for i in range(9)
+    )
+    body = (
+        '<html><head><meta charset="iso-8859-1"><title>Jalan rusak</title></head>'
+        f"<body><article><h1>Jalan rusak</h1>{paragraphs}</article></body></html>"
+    ).encode()
+    item = _through(_item(body, content_type="text/html"), stats)
+    assert "Sangatta®" in (item.text or "") and "Â" not in (item.text or "")
+    assert item.encoding == "utf-8" and "bytes are utf-8" in item.notes["encoding"]
