@@ -88,7 +88,7 @@ class CrawlStore:
         self.buffer: list[Outcome] = []
         self.flushed_at = time.monotonic()
         self.source_ids: dict[str, int] = {}
-        self.on_unavailable: Callable[[str], None] | None = None
+        self.on_unavailable: Callable[[str], object] | None = None
         self.unavailable: str | None = None
 
     @classmethod

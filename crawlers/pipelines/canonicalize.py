@@ -7,6 +7,7 @@ mirror happens to be served on.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Self
 
 from courlan import normalize_url
@@ -18,6 +19,7 @@ from crawlers.items import PageItem
 BASE_URL_PLACEHOLDER = "__BASE_URL__"
 
 
+@lru_cache(maxsize=4096)  # a page's URL is canonicalised when requested and again when it arrives
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, default port and fragment removed, tracking parameters dropped."""
     return str(normalize_url(url, strict=True))

@@ -33,17 +33,15 @@ SLOW = (
 
 
 async def _stop(workers: ExtractionWorkers) -> None:
+    workers.stop()
     for worker in workers.workers:
-        if worker.process.returncode is None:
-            worker.process.kill()
-        await worker.process.wait()
-        if worker.reader is not None:
-            await worker.reader
+        if worker.answers is not None:
+            await worker.answers
 
 
 def test_pages_come_back_extracted_in_order_from_two_workers() -> None:
     async def run() -> list[tuple[Extraction, bytes]]:
-        workers = ExtractionWorkers(2)
+        workers = ExtractionWorkers(2).start()
         try:
             pages = [_page(ARTICLE, str(i)) for i in range(6)] + [_page(b"   ", "empty")]
             return list(await asyncio.gather(*(workers.extract(page) for page in pages)))
@@ -59,7 +57,7 @@ def test_pages_come_back_extracted_in_order_from_two_workers() -> None:
 
 def test_a_dead_worker_fails_its_pages_and_is_replaced() -> None:
     async def run() -> tuple[BaseException | None, Extraction, int, int]:
-        workers = ExtractionWorkers(1)
+        workers = ExtractionWorkers(1).start()
         held = asyncio.ensure_future(workers.extract(_page(SLOW, "slow")))
         await asyncio.sleep(1.0)  # the worker started and is busy with the slow page
         first = workers.workers[0].process
@@ -84,12 +82,12 @@ def test_a_dead_worker_fails_its_pages_and_is_replaced() -> None:
 @pytest.mark.parametrize("count", [1, 2])
 def test_workers_exit_when_their_crawl_closes_their_pipes(count: int) -> None:
     async def run() -> list[int | None]:
-        workers = ExtractionWorkers(count)
+        workers = ExtractionWorkers(count).start()
         await workers.extract(_page(ARTICLE))
         for worker in workers.workers:
-            assert worker.process.stdin is not None
-            worker.process.stdin.close()  # what the kernel does when the crawl process dies
-        codes = [await asyncio.wait_for(worker.process.wait(), 30) for worker in workers.workers]
+            assert worker.stdin is not None
+            worker.stdin.close()  # what the kernel does when the crawl process dies
+        codes = [await asyncio.to_thread(worker.process.wait, 30) for worker in workers.workers]
         await _stop(workers)
         return codes
 
