@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import pickle
 import struct
+import subprocess
 import sys
 from collections import deque
 from contextlib import suppress
@@ -56,17 +57,37 @@ def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
 
 @dataclass
 class _Worker:
-    process: asyncio.subprocess.Process
+    """One worker process and the crawl's asyncio ends of its pipes (connected once the loop runs)."""
+
+    process: subprocess.Popen[bytes]
     waiting: deque[asyncio.Future[Any]] = field(default_factory=deque)
-    reader: asyncio.Task[None] | None = None
+    stdout: asyncio.StreamReader | None = None
+    stdin: asyncio.StreamWriter | None = None
+    answers: asyncio.Task[None] | None = None
+
+    @classmethod
+    def start(cls) -> _Worker:
+        command = [sys.executable, "-m", "crawlers.extraction_workers"]
+        return cls(subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+
+    async def connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        assert self.process.stdin is not None and self.process.stdout is not None
+        reader = self.stdout = asyncio.StreamReader(limit=2**26)  # a result holds the page and its text
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), self.process.stdout)
+        transport, protocol = await loop.connect_write_pipe(
+            asyncio.streams.FlowControlMixin, self.process.stdin
+        )
+        self.stdin = asyncio.StreamWriter(transport, protocol, None, loop)
+        self.answers = asyncio.ensure_future(self.read_answers())
 
     async def read_answers(self) -> None:
-        assert self.process.stdout is not None
+        assert self.stdout is not None
         try:
             while True:
-                header = await self.process.stdout.readexactly(_HEADER.size)
+                header = await self.stdout.readexactly(_HEADER.size)
                 (size,) = _HEADER.unpack(header)
-                status, value = pickle.loads(await self.process.stdout.readexactly(size))
+                status, value = pickle.loads(await self.stdout.readexactly(size))
                 future = self.waiting.popleft()
                 if future.done():
                     continue
@@ -83,54 +104,59 @@ class _Worker:
 
     @property
     def alive(self) -> bool:
-        return self.process.returncode is None and not (self.reader and self.reader.done())
+        return self.process.poll() is None and not (self.answers and self.answers.done())
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
 
 
 class ExtractionWorkers:
-    """``count`` extraction processes of this crawl process, started on first use."""
+    """``count`` extraction processes of this crawl process. ``start`` launches them at once (before the
+    crawl's own imports, so both start-ups overlap); the loop adopts their pipes on first use."""
 
     _shared: ClassVar[ExtractionWorkers | None] = None
 
     def __init__(self, count: int) -> None:
         self.count = count
         self.workers: list[_Worker] = []
-        self._starting: asyncio.Lock | None = None
+        self._adopting: asyncio.Lock | None = None
+
+    def start(self) -> ExtractionWorkers:
+        while len(self.workers) < self.count:
+            self.workers.append(_Worker.start())
+        return self
 
     @classmethod
     def shared(cls, count: int) -> ExtractionWorkers:
+        """This process's workers (started now if nothing started them earlier)."""
         if cls._shared is None:
-            cls._shared = cls(count)
+            cls._shared = cls(count).start()
         return cls._shared
 
     @classmethod
     def stop_shared(cls) -> None:
         """Stop the workers (they would also stop when this process exits and their stdin closes)."""
         if cls._shared is not None:
-            for worker in cls._shared.workers:
-                if worker.process.returncode is None:
-                    worker.process.kill()
+            cls._shared.stop()
             cls._shared = None
 
-    async def _spawn(self) -> _Worker:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "crawlers.extraction_workers",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            limit=2**26,  # a result holds the whole page, compressed, and its text
-        )
-        worker = _Worker(process)
-        worker.reader = asyncio.ensure_future(worker.read_answers())
-        return worker
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
 
     async def _ready(self) -> list[_Worker]:
-        if self._starting is None:
-            self._starting = asyncio.Lock()
-        async with self._starting:
+        if len(self.workers) == self.count and all(w.stdin is not None and w.alive for w in self.workers):
+            return self.workers  # the common case: every worker adopted and running
+        if self._adopting is None:
+            self._adopting = asyncio.Lock()
+        async with self._adopting:
             self.workers = [w for w in self.workers if w.alive]
-            while len(self.workers) < self.count:
-                self.workers.append(await self._spawn())
+            self.start()  # replaces the workers that died
+            for worker in self.workers:
+                if worker.stdin is None:
+                    await worker.connect()
         return self.workers
 
     async def extract(self, page: Any) -> Any:
@@ -138,10 +164,10 @@ class ExtractionWorkers:
         worker = min(await self._ready(), key=lambda w: len(w.waiting))
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         worker.waiting.append(future)
-        assert worker.process.stdin is not None
-        worker.process.stdin.write(_frame(page))
+        assert worker.stdin is not None
+        worker.stdin.write(_frame(page))
         with suppress(ConnectionError):  # the worker is gone: its reader fails the future
-            await worker.process.stdin.drain()
+            await worker.stdin.drain()
         return await future
 
 
