@@ -292,3 +292,16 @@ def extract_for_storage(page: PageToExtract) -> tuple[Extraction, bytes]:
         listed_title=page.listed_title,
     )
     return result, gzip.compress(page.body, compresslevel=RAW_COMPRESSION)
+
+
+def warm_up() -> None:
+    """Import and set up what extraction uses, on a small page (a worker does this before its first page)."""
+    paragraphs = "".join(f"<p>Warga mengeluhkan jalan rusak di desa, paragraf {i}.</p>" for i in range(5))
+    html = f"<html><head><title>Uji</title></head><body><article>{paragraphs}</article></body></html>"
+    extract_page(
+        html.encode(),
+        url="http://pantau.invalid/uji.html",
+        content_type=None,
+        timezone="UTC",
+        fetched_at=datetime.now(UTC),
+    )

@@ -43,9 +43,11 @@ def _read_frame(stream: BinaryIO) -> Any:
 
 
 def serve(stdin: BinaryIO, stdout: BinaryIO) -> None:
-    """The worker's loop: one page in, one result out, until stdin closes."""
-    from crawlers.extraction import extract_for_storage
+    """The worker's loop: one page in, one result out, until stdin closes. It warms up first (imports,
+    trafilatura's first-call set-up: 0.2 s), while the crawl process is still starting."""
+    from crawlers.extraction import extract_for_storage, warm_up
 
+    warm_up()
     while (page := _read_frame(stdin)) is not None:
         try:
             answer: Any = ("ok", extract_for_storage(page))
