@@ -39,7 +39,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 # without an errback: the second hop of a redirect loop, or two articles redirected to one page, would vanish
 # uncounted. Without it a redirect loop ends in "max redirections reached", which is counted.
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
-LOG_LEVEL = "INFO"
+# warnings and errors only: the flow keeps the crawl child's last error line and reads the counters from the
+# stats file; Scrapy's INFO lines (component lists and stats dumps, per source) only cost start-up time
+LOG_LEVEL = "WARNING"
 # items are processed this many at a time per response; Scrapy's 100 starts 100 asyncio tasks for every
 # response's output, and each article response yields one item
 CONCURRENT_ITEMS = 16
