@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from email.utils import formatdate
 from functools import cached_property
@@ -93,10 +93,11 @@ def _handler(root: Path) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve(root: Path) -> Iterator[str]:
-    """Serve ``root`` on a free port of 127.0.0.1 for the duration of the block; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(root.resolve()))
-    thread = threading.Thread(target=server.serve_forever, name="pantau-localsite", daemon=True)
+def _serving(handler: type[BaseHTTPRequestHandler], name: str) -> Iterator[str]:
+    """``handler`` on a free port of 127.0.0.1, in a thread, for the duration of the block; yields the URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
         host, port = server.server_address[:2]
@@ -104,6 +105,11 @@ def serve(root: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def serve(root: Path) -> AbstractContextManager[str]:
+    """Serve ``root`` for the duration of the block; yields the base URL."""
+    return _serving(_handler(root.resolve()), "pantau-localsite")
 
 
 # --- synthetic outlets: any number of sites and articles, at any speed (crash tests, benchmarks) -----------
@@ -228,16 +234,6 @@ def _synthetic_handler(site: SyntheticOutlets) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@contextmanager
-def serve_synthetic(site: SyntheticOutlets) -> Iterator[str]:
-    """Serve ``site`` on a free port of 127.0.0.1 for the duration of the block; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _synthetic_handler(site))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="pantau-synthetic-site", daemon=True)
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
-        yield f"http://{host}:{port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def serve_synthetic(site: SyntheticOutlets) -> AbstractContextManager[str]:
+    """Serve ``site`` for the duration of the block; yields the base URL."""
+    return _serving(_synthetic_handler(site), "pantau-synthetic-site")
