@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from config.errors import PantauError
 from config.settings import PROJECT_ROOT, Settings
+from crawlers.run import EXIT_STORE_UNAVAILABLE
 from db.base import utcnow
 from db.models import CrawlRun, CrawlRunStatus
 from db.session import transaction
@@ -37,7 +38,6 @@ class CrawlFailed(PantauError):
 
 
 HOST = socket.gethostname()[:255]
-EXIT_STORE_UNAVAILABLE = 3  # crawlers.run: the database stopped answering mid-crawl
 
 
 def process_alive(pid: int) -> bool:
