@@ -238,7 +238,7 @@ class NewsSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> str | None:
         """A page that could not be fetched is counted by reason; an article's failure is recorded in the
         frontier, which tries it again in a later cycle (or gives it up after the last attempt)."""
-        if failure.check(SkippedOnPurpose):
+        if isinstance(failure.value, SkippedOnPurpose):
             return None  # not fetched on purpose (not modified): the middleware counted why
         reason = failure_reason(failure)
         self._count(reason)
@@ -307,7 +307,7 @@ def failure_reason(failure: Failure) -> str:
     if response is not None:
         return f"http_{response.status}"
     message = str(failure.value)
-    if failure.check(IgnoreRequest):
+    if isinstance(failure.value, IgnoreRequest):
         if "max redirections" in message:
             return "too_many_redirects"
         if "robots.txt" in message:
