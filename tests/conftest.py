@@ -10,15 +10,18 @@ import importlib.util
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from config.settings import PROJECT_ROOT, Settings, get_settings
 from crawlers.localsite import serve
+from db.session import make_engine
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -119,3 +122,26 @@ def replay() -> Iterator[Any]:
     headers, body; in order), ``.requests`` records what was asked (see tests/crawlers/social/replay.py)."""
     with _load_replay().replay_server() as server:
         yield server
+
+
+def _database_untouched(url: str) -> None:
+    """Nothing was created: no SQLite file (nor its WAL), or no table in the PostgreSQL database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        assert parsed.database is not None
+        assert not Path(parsed.database).exists()
+        assert not Path(parsed.database + "-wal").exists()
+        return
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        tables = connection.scalar(
+            text("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
+        )
+    engine.dispose()
+    assert tables == 0
+
+
+@pytest.fixture
+def assert_database_untouched() -> Callable[[str], None]:
+    """Check that a database URL still names nothing: a command that must not create a database did not."""
+    return _database_untouched

@@ -15,20 +15,20 @@ import socket
 import subprocess
 import sys
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
 import cli
 from config.settings import Settings, get_settings
 from db.models import Agency, CrawlRun, Detection, Document, Issue, Region, Report, Source
-from db.session import make_engine, transaction
+from db.session import transaction
 from flows.runtime import Runtime
 from flows.setup import initialise
 
@@ -202,7 +202,10 @@ def test_hostile_data_stays_exact_in_json(hostile: list[str]) -> None:
 
 
 def test_a_config_error_with_hostile_text_is_one_line(
-    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    assert_database_untouched: Callable[[str], None],
 ) -> None:
     folder = tmp_path / "konfig [/b] [bold red]x :smile: \x1b[2J\rtimpa"
     folder.mkdir(parents=True)
@@ -214,23 +217,7 @@ def test_a_config_error_with_hostile_text_is_one_line(
     for command in (("init",), ("sources", "enable", "[/b]\x1b[31m")):
         line = assert_one_error_line(invoke(*command))
         assert visible(str(broken)) in line
-    assert_database_untouched(get_settings())
-
-
-def assert_database_untouched(settings: Settings) -> None:
-    url = settings.resolved_database_url
-    if is_sqlite(settings):
-        database = make_url(url).database
-        assert database is not None
-        assert not Path(database).exists()
-        return
-    engine = make_engine(url)
-    with engine.connect() as connection:
-        tables = connection.scalar(
-            text("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
-        )
-    engine.dispose()
-    assert tables == 0
+    assert_database_untouched(get_settings().resolved_database_url)
 
 
 @pytest.mark.parametrize(
@@ -238,12 +225,12 @@ def assert_database_untouched(settings: Settings) -> None:
     [("queue",), ("queue", "--json"), ("review",), ("triage",), ("crawl",), ("run",), ("sources", "list")],
 )
 def test_a_database_never_initialised_says_what_to_run_and_stays_empty(
-    settings: Settings, command: tuple[str, ...]
+    settings: Settings, command: tuple[str, ...], assert_database_untouched: Callable[[str], None]
 ) -> None:
     line = assert_one_error_line(invoke(*command))
     assert "masih kosong: jalankan `pantau init` lebih dulu" in line
     assert make_url(settings.resolved_database_url).render_as_string(hide_password=True) in line
-    assert_database_untouched(settings)
+    assert_database_untouched(settings.resolved_database_url)
 
 
 def test_a_hostile_database_path_is_shown_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

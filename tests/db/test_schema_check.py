@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,24 +25,16 @@ def _first_revision(url: str) -> str:
     return next(r.revision for r in script.walk_revisions() if r.down_revision is None)
 
 
-def test_a_fresh_database_is_empty_and_asking_creates_nothing(database_url: str) -> None:
+def test_a_fresh_database_is_empty_and_asking_creates_nothing(
+    database_url: str, assert_database_untouched: Callable[[str], None]
+) -> None:
     state = schema_state(database_url)
     assert state in (SchemaState.MISSING, SchemaState.EMPTY)
     with pytest.raises(DatabaseNotInitialised, match=r"masih kosong: jalankan `pantau init`"):
         require_current_schema(database_url)
-    sqlite = _sqlite_file(database_url)
-    if sqlite is not None:
+    if _sqlite_file(database_url) is not None:
         assert state is SchemaState.MISSING
-        assert not sqlite.exists()
-        assert not sqlite.parent.joinpath(sqlite.name + "-wal").exists()
-    else:
-        engine = make_engine(database_url)
-        with engine.connect() as connection:
-            tables = connection.scalar(
-                text("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
-            )
-        engine.dispose()
-        assert tables == 0
+    assert_database_untouched(database_url)
 
 
 def test_an_empty_sqlite_file_left_behind_is_empty(tmp_path: Path) -> None:
