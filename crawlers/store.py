@@ -129,7 +129,7 @@ class CrawlStore:
         or why not (``already_stored``, ``given_up``, ``waiting_retry``)."""
         if not listed:
             return {}
-        with self._writing() as session:
+        with transaction(self.sessions) as session:
             fetch = frontier.remember(session, self.source_id(slug), listed, utcnow(), self.run_id)
             states = frontier.states(session, self.source_id(slug), [item.canonical_url for item in listed])
         fates: dict[str, str] = {}
@@ -148,7 +148,7 @@ class CrawlStore:
     def remember_validators(self, slug: str, url: str, headers: dict[str, str]) -> None:
         """Advance an entry page's conditional-GET state (only once its articles have their outcomes)."""
         self.flush()
-        with self._writing() as session:
+        with transaction(self.sessions) as session:
             remember_validators(session, slug, url, headers)
 
     # --- outcomes ------------------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ class CrawlStore:
         database (or the driver, or a column type) refused it. A database that stopped answering raises."""
         effects = _Effects()
         try:
-            with self._writing() as session:
+            with transaction(self.sessions) as session:
                 self._write(session, batch, effects)
         except OperationalError as exc:
             self.unavailable = f"database unavailable while storing {len(batch)} page(s): {exc.orig}"[:500]
@@ -195,8 +195,7 @@ class CrawlStore:
         if outcome.document is not None:
             quarantined = _quarantined(outcome.document, f"database refused the page: {refused}")
             retry = Outcome(outcome.slug, outcome.stats, outcome.frontier_key, document=quarantined)
-            refused = self._commit([retry]) and refused
-            if refused is None:
+            if self._commit([retry]) is None:
                 return
         logger.error("could not store %s (%s): %s", outcome.frontier_key, outcome.slug, refused)
         outcome.stats.inc_value(f"pantau/persist/failed/{refused.split(':')[0]}")
@@ -244,9 +243,6 @@ class CrawlStore:
                 effects.count(outcome.stats, "pantau/frontier/given_up")
         for (source_id, state), keys in settled.items():
             frontier.resolve(session, source_id, keys, state, self.run_id)
-
-    def _writing(self) -> Any:
-        return transaction(self.sessions)
 
 
 def _quarantined(row: dict[str, Any], reason: str) -> dict[str, Any]:

@@ -39,7 +39,7 @@ class ExtractPipeline:
             return apply_extraction(item, extraction, self.stats)
         try:
             extraction, item.raw_gzip = await self.workers.extract(page)
-        except (WorkerDied, RuntimeError) as exc:
+        except RuntimeError as exc:  # WorkerDied, or a worker's fault on this page
             reason = "extraction_worker_died" if isinstance(exc, WorkerDied) else "extraction_worker_fault"
             self.stats.inc_value(f"pantau/fetch_failed/{reason}")
             if self.store is not None:
