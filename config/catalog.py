@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from config.calendar import load_cuti_bersama
 from config.errors import ConfigError
 from config.schema import (
     AgencyDef,
@@ -20,6 +21,7 @@ from config.schema import (
     FunctionDef,
     FunctionsFile,
     GazetteerFile,
+    LaporMode,
     Platform,
     RegionDef,
     SourceDef,
@@ -114,6 +116,20 @@ def load_gazetteer(path: Path, region_code: str) -> GazetteerFile:
     return gaz
 
 
+def _check_filing(doc: YamlDocument, region: RegionDef) -> None:
+    """The LAPOR! adapter has what its mode needs, and every escalation rung names a known contact."""
+    lapor = region.lapor
+    if lapor.mode == LaporMode.API and not ((lapor.base_url or lapor.base_url_env) and lapor.token_env):
+        raise doc.error(["lapor"], "mode api needs base_url (or base_url_env) and token_env")
+    rungs = set(region.contacts) | {rung for a in region.agencies for rung in a.contacts} | {"liaison"}
+    for i, step in enumerate(region.escalation):
+        if step.notify not in rungs:
+            raise doc.error(["escalation", i, "notify"], f"no contact called {step.notify!r} in the region")
+    steps = [s.after_working_days for s in region.escalation]
+    if steps != sorted(steps):
+        raise doc.error(["escalation"], "steps must be in order of after_working_days")
+
+
 def load_region(path: Path, functions: dict[str, FunctionDef]) -> Region:
     doc = YamlDocument.read(path)
     region = doc.validate(RegionDef)
@@ -140,6 +156,7 @@ def load_region(path: Path, functions: dict[str, FunctionDef]) -> Region:
             if function not in functions:
                 raise doc.error(["vertical", i, "functions"], f"unknown function {function!r}")
     _unique(doc, ((w.name, ["watchlists", i, "name"]) for i, w in enumerate(region.watchlists)), "watchlist")
+    _check_filing(doc, region)
     missing = sorted(set(functions) - set(region.routes))
     if missing:
         raise doc.error(["routes"], f"no route for function(s) {', '.join(missing)}")
@@ -184,6 +201,7 @@ def _region_files(folder: Path) -> list[Path]:
 def load_catalog(config_dir: Path, sources_file: Path, base_url: str | None = None) -> Catalog:
     """Read ``functions.yaml``, every ``regions/*.yaml`` (with its gazetteer) and the sources file."""
     functions = load_functions(config_dir / "functions.yaml")
+    load_cuti_bersama()  # a bad edit of the holiday data stops start-up, not the first deadline
     regions: dict[str, Region] = {}
     for path in _region_files(config_dir / "regions"):
         region = load_region(path, functions)

@@ -64,12 +64,32 @@ class AgencyKind(StrEnum):
     VERTIKAL = "vertikal"  # a body outside the regional government: PLN, BPJS, police, national roads
 
 
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}$", max_length=254)]
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]*$")]
+Rung = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+
+
+class ContactDef(_Strict):
+    """Where notifications for one person or desk go: e-mail, a signed webhook, a Telegram chat."""
+
+    name: str = ""
+    email: list[Email] = Field(default_factory=list)
+    webhook_url: HttpUrl | None = None
+    webhook_secret_env: EnvName | None = Field(
+        default=None, description="Environment variable holding the webhook's HMAC secret"
+    )
+    telegram_chat_id: str | None = Field(default=None, pattern=r"^-?\d{1,20}$|^@[A-Za-z0-9_]{5,32}$")
+
+
 class AgencyDef(_Strict):
     code: Code
     name: str
     short_name: str
     kind: AgencyKind = AgencyKind.OPD
     canonical: Code = Field(description="Canonical agency code (label_maps/agency_map.json) for evaluation")
+    contacts: dict[Rung, ContactDef] = Field(
+        default_factory=dict, description="Rung -> contact: liaison (pejabat penghubung), kepala_dinas, ..."
+    )
 
 
 class Deadlines(_Strict):
@@ -79,6 +99,35 @@ class Deadlines(_Strict):
     first_followup_working_days: int = Field(ge=1, le=30)
     autoclose_working_days: int = Field(ge=1, le=60)
     settlement_days: int = Field(ge=1, le=365)
+    postponed_archive_days: int = Field(
+        default=30, ge=1, le=365, description="A report on hold (tunda) is archived after these days"
+    )
+
+
+class LaporMode(StrEnum):
+    API = "api"  # the Integration API (docs/lapor.md)
+    MANUAL = "manual"  # assisted entry: a LAPOR!-ready text, the operator records the tracking ID
+
+
+class LaporDef(_Strict):
+    """How this region's reports reach SP4N-LAPOR!."""
+
+    mode: LaporMode = LaporMode.MANUAL
+    base_url: HttpUrl | None = None
+    base_url_env: EnvName | None = Field(
+        default=None, description="Environment variable that, when set, overrides base_url (staging, tests)"
+    )
+    token_env: EnvName | None = Field(default=None, description="Environment variable holding the API token")
+    timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    breaker_threshold: int = Field(default=5, ge=1, le=100, description="Failures in a row that open it")
+    breaker_cool_down_minutes: int = Field(default=10, ge=1, le=1440)
+
+
+class EscalationStepDef(_Strict):
+    """One rung of the ladder: notified once when a deadline is this many working days overdue."""
+
+    after_working_days: int = Field(ge=0, le=60)
+    notify: Rung = Field(description="An agency contact rung (liaison, kepala_dinas) or a region contact")
 
 
 class WatchlistDef(_Strict):
@@ -118,13 +167,21 @@ class RegionDef(_Strict):
     admin_agency: Code = Field(description="Agency code of the complaint-handling unit")
     deadlines: Deadlines
     extra_holidays: list[IsoDate] = Field(
-        default_factory=list, description="Dates (YYYY-MM-DD, quoted or not): cuti bersama, local days"
+        default_factory=list,
+        description="Local days off (YYYY-MM-DD, quoted or not); cuti bersama ship in cuti_bersama.yaml",
     )
     gazetteer: str = Field(description="File under wilayah/ with the region's kecamatan and desa")
     agencies: list[AgencyDef] = Field(min_length=1)
     routes: dict[Code, Code] = Field(description="function code -> agency code")
     vertical: list[VerticalRuleDef] = Field(default_factory=list)
     watchlists: list[WatchlistDef] = Field(default_factory=list)
+    lapor: LaporDef = Field(default_factory=LaporDef)
+    contacts: dict[Rung, ContactDef] = Field(
+        default_factory=dict, description="Region-level contacts: manager (Diskominfo), sekda, ..."
+    )
+    escalation: list[EscalationStepDef] = Field(
+        default_factory=list, description="Who hears of an overdue report, in order"
+    )
 
 
 class DesaDef(_Strict):

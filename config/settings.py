@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -82,6 +83,35 @@ class Settings(BaseSettings):
     frontier_retry_minutes: float = Field(
         default=30.0, ge=0.0, description="Wait before the first retry of a failed article; x4 each time"
     )
+
+    console_url: str = Field(
+        default="http://127.0.0.1:8000", description="Base URL of the console, for links in notifications"
+    )
+    smtp_host: str = Field(default="", description="SMTP server for notifications; empty: e-mail is off")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout_seconds: float = Field(default=15.0, gt=0)
+    mail_sender: str = Field(default="Pantau <pantau@localhost>", description="From: of notifications")
+    telegram_bot_token: SecretStr = Field(default=SecretStr(""), description="Bot API token; empty: off")
+    telegram_api_base: str = "https://api.telegram.org"
+    filing_batch_size: int = Field(default=20, ge=1, le=1000, description="Reports one filing run sends")
+    filing_lease_seconds: int = Field(
+        default=120, ge=5, description="A claimed delivery not recorded within this is taken over"
+    )
+    delivery_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="Tries of a filing or notification before it is given up"
+    )
+    delivery_retry_seconds: float = Field(
+        default=30.0, ge=0.0, description="First retry delay of a filing or notification; doubles, capped"
+    )
+    delivery_retry_cap_seconds: float = Field(default=3600.0, ge=0.0)
+    schedule_monitor_minutes: int = Field(default=10, ge=1)
+    schedule_filing_minutes: int = Field(default=2, ge=1)
+    schedule_sync_minutes: int = Field(default=30, ge=1)
+    schedule_deadlines_minutes: int = Field(default=60, ge=1)
+    schedule_digest_time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
     @model_validator(mode="after")
     def _review_band_below_complaint(self) -> Settings:
