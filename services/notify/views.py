@@ -1,0 +1,51 @@
+"""What the renderers take: plain frozen values built by the caller, never ORM objects.
+
+Labels (status, deadline) arrive already worded in Bahasa Indonesia, because the caller knows the region's
+working-day calendar and the renderer must not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """One report as an OPD liaison reads it.
+
+    ``tracking_id`` is the LAPOR! tracking ID once recorded; ``due_label`` the deadline in words
+    ("Jumat, 4 Desember 2026 (3 hari kerja lagi)"), ``None`` when no deadline runs; ``console_url`` the
+    report's page in the Pantau console; ``source_links`` where the complaint was published.
+    """
+
+    id: int
+    tracking_id: str | None
+    judul: str
+    isi: str
+    kategori: str
+    lokasi: str
+    agency_name: str
+    region_name: str
+    brand: str
+    status_label: str
+    due_label: str | None
+    console_url: str
+    source_links: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """The daily digest for one recipient (an OPD or the regional admin).
+
+    ``brand`` names the complaint channel in the subject ("Lapor Paman"); it defaults to Pantau's own name
+    because a digest may hold no report to take it from.
+    """
+
+    recipient_label: str
+    region_name: str
+    date_label: str
+    new: tuple[ReportView, ...]
+    due_soon: tuple[ReportView, ...]
+    overdue: tuple[ReportView, ...]
+    console_url: str
+    brand: str = "Pantau"
