@@ -50,7 +50,11 @@ def followup_overdue(now: datetime) -> Select[Report]:
 
 
 def queue(
-    *, region_code: str | None = None, agency_code: str | None = None, status: str | None = None
+    *,
+    region_code: str | None = None,
+    agency_code: str | None = None,
+    status: str | None = None,
+    report_ids: list[int] | None = None,
 ) -> Select[Report]:
     """The LAPOR! queue, filtered by region, instansi tujuan and status: urgent first, then by priority
     (watchlists), then oldest first."""
@@ -66,6 +70,8 @@ def queue(
         query = query.join(Agency, Report.agency_id == Agency.id).where(Agency.code == agency_code)
     if status:
         query = query.where(Report.status == status)
+    if report_ids:
+        query = query.where(Report.id.in_(report_ids))
     return query
 
 

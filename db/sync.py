@@ -36,6 +36,10 @@ def _sync_region(session: Session, config: RegionConfig, counts: SyncCounts) -> 
         "timezone": spec.timezone,
         "deadlines": spec.deadlines.model_dump(),
         "extra_holidays": list(spec.extra_holidays),
+        "brand": spec.brand,
+        "lapor": spec.lapor.model_dump(mode="json"),
+        "contacts": {rung: c.model_dump(mode="json") for rung, c in spec.contacts.items()},
+        "escalation": [step.model_dump(mode="json") for step in spec.escalation],
     }
     if region is None:
         region = Region(code=spec.code, **values)
@@ -55,6 +59,7 @@ def _sync_region(session: Session, config: RegionConfig, counts: SyncCounts) -> 
             "kind": agency_spec.kind.value,
             "canonical": agency_spec.canonical,
             "active": True,
+            "contacts": {rung: c.model_dump(mode="json") for rung, c in agency_spec.contacts.items()},
         }
         if agency is None:
             agency = Agency(region_id=region.id, code=agency_spec.code, **fields)

@@ -30,8 +30,11 @@ class Queued(Counter[str]):
     lock_busy: bool = False
 
 
-def _queue(session: Session, issue: Issue, functions: dict[str, FunctionDef]) -> str:
-    """Write the report of ``issue``; returns the agency short name it is counted under."""
+def queue_issue(
+    session: Session, issue: Issue, functions: dict[str, FunctionDef], *, actor: str = ACTOR
+) -> Report:
+    """Draft and write the queued report of ``issue`` (set aside as bukan wewenang if it happened outside
+    the region)."""
     detections = session.scalars(
         select(Detection).where(Detection.issue_id == issue.id).order_by(Detection.id)
     ).all()
@@ -49,13 +52,14 @@ def _queue(session: Session, issue: Issue, functions: dict[str, FunctionDef]) ->
     now = utcnow()
     report = Report(
         issue_id=issue.id,
-        region_id=issue.region_id,
-        agency_id=issue.agency_id,
+        region=issue.region,
+        agency=issue.agency,
         status=ReportStatus.QUEUED,
         judul=draft.judul,
         isi=draft.isi,
         kategori=function.lapor_category,
         lokasi=draft.lokasi,
+        tanggal_kejadian=lead.published_at or lead.fetched_at,
         source_links=[d.url for d in documents],
         queued_at=now,
         status_changed_at=now,
@@ -64,7 +68,7 @@ def _queue(session: Session, issue: Issue, functions: dict[str, FunctionDef]) ->
     session.add(report)
     audit.record(
         session,
-        actor=ACTOR,
+        actor=actor,
         entity=report,
         action="queued",
         after={"status": ReportStatus.QUEUED, "agency_id": issue.agency_id},
@@ -74,9 +78,16 @@ def _queue(session: Session, issue: Issue, functions: dict[str, FunctionDef]) ->
         session.flush()
         where = f"{outside['name']} ({outside['province']})"
         reason = f"Di luar wilayah: {where}"
-        transition(session, report, ReportStatus.NOT_AUTHORITY, actor=ACTOR, reason=reason)
+        transition(
+            session, report, ReportStatus.NOT_AUTHORITY, actor=actor, reason=reason, authority_body=where
+        )
+    return report
+
+
+def _counted_as(report: Report) -> str:
+    if report.status == ReportStatus.NOT_AUTHORITY:
         return "(bukan wewenang)"
-    return issue.agency.short_name if issue.agency else "(tanpa instansi)"
+    return report.agency.short_name if report.agency else "(tanpa instansi)"
 
 
 def queue_new_issues(runtime: Runtime) -> Queued:
@@ -94,7 +105,7 @@ def queue_new_issues(runtime: Runtime) -> Queued:
             for issue in session.scalars(claim_issues_without_report()).all():
                 try:
                     with session.begin_nested():
-                        queued[_queue(session, issue, functions)] += 1
+                        queued[_counted_as(queue_issue(session, issue, functions))] += 1
                 except IntegrityError:
                     if session.scalar(select(Report.id).where(Report.issue_id == issue.id)) is None:
                         raise  # not another worker's report: a real fault

@@ -7,8 +7,9 @@ from db.models.detection import Detection
 from db.models.document import Document, DocumentStatus
 from db.models.frontier import FrontierEntry, FrontierState
 from db.models.issue import Issue, IssueStatus
+from db.models.outbox import DeadlineAlert, DeliveryState, Filing, LaporBreaker, Notification
 from db.models.region import Agency, Region, Route
-from db.models.report import Report, ReportStatus
+from db.models.report import FollowUp, RejectReason, Report, ReportStatus
 from db.models.source import Source, SourceState
 from db.models.user import Role, User
 
@@ -18,14 +19,21 @@ __all__ = [
     "Base",
     "CrawlRun",
     "CrawlRunStatus",
+    "DeadlineAlert",
+    "DeliveryState",
     "Detection",
     "Document",
     "DocumentStatus",
+    "Filing",
+    "FollowUp",
     "FrontierEntry",
     "FrontierState",
     "Issue",
     "IssueStatus",
+    "LaporBreaker",
+    "Notification",
     "Region",
+    "RejectReason",
     "Report",
     "ReportStatus",
     "Role",

@@ -20,6 +20,10 @@ class Region(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     deadlines: Mapped[dict[str, Any]] = mapped_column(JSON)
     extra_holidays: Mapped[list[str]] = mapped_column(JSON, default=list)
+    brand: Mapped[str] = mapped_column(String(100), default="SP4N-LAPOR!")
+    lapor: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # config.schema.LaporDef
+    contacts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # rung -> ContactDef
+    escalation: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # EscalationStepDef
 
     agencies: Mapped[list[Agency]] = relationship(back_populates="region")
 
@@ -36,6 +40,7 @@ class Agency(Base):
     kind: Mapped[str] = mapped_column(String(20))
     canonical: Mapped[str] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(default=True)
+    contacts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # rung -> ContactDef
 
     region: Mapped[Region] = relationship(back_populates="agencies")
 

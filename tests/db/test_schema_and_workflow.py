@@ -13,7 +13,18 @@ from config.settings import CONFIG_DATA_DIR
 from db import queries
 from db.deadlines import due_at
 from db.migrate import upgrade
-from db.models import Agency, AuditLog, Document, Issue, Region, Report, ReportStatus, Route, Source
+from db.models import (
+    Agency,
+    AuditLog,
+    Document,
+    Issue,
+    Region,
+    RejectReason,
+    Report,
+    ReportStatus,
+    Route,
+    Source,
+)
 from db.session import make_engine, session_factory, transaction
 from db.sync import sync_catalog
 from db.workflow import TransitionError, transition, verification_due
@@ -125,18 +136,19 @@ def test_workflow_allows_the_lapor_path_and_audits_each_step(sessions) -> None: 
         agency = session.scalar(select(Agency).where(Agency.region_id == region.id, Agency.code == "PUPR"))
         report = _report(session, region, agency, now)
         transition(session, report, ReportStatus.APPROVED, actor="user:op", now=now)
-        with pytest.raises(TransitionError, match="tracking ID"):
+        with pytest.raises(TransitionError, match="nomor tracking"):
             transition(session, report, ReportStatus.FILED, actor="user:op", now=now)
-        transition(session, report, ReportStatus.FILED, actor="user:op", tracking_id="LAP-123", now=now)
+        transition(session, report, ReportStatus.FILED, actor="user:op", tracking_id="1234567", now=now)
         transition(session, report, ReportStatus.FORWARDED, actor="user:op", now=now)
         assert report.followup_due_at is not None and report.followup_due_at > now
-        with pytest.raises(TransitionError, match="not allowed"):
+        with pytest.raises(TransitionError, match="tidak bisa menjadi"):
             transition(session, report, ReportStatus.QUEUED, actor="user:op", reason="x", now=now)
         audit = session.scalars(
             select(AuditLog).where(AuditLog.entity_type == "report", AuditLog.entity_id == report.id)
         ).all()
     assert [a.action for a in audit] == ["status:approved", "status:filed", "status:forwarded"]
-    assert audit[1].after == {"status": "filed", "tracking_id": "LAP-123"}
+    assert audit[1].after is not None
+    assert (audit[1].after["status"], audit[1].after["tracking_id"]) == ("filed", "1234567")
 
 
 def test_rejection_needs_a_reason(sessions) -> None:  # type: ignore[no-untyped-def]
@@ -144,9 +156,16 @@ def test_rejection_needs_a_reason(sessions) -> None:  # type: ignore[no-untyped-
         region = session.scalar(select(Region).where(Region.code == "64.08"))
         agency = session.scalar(select(Agency).where(Agency.region_id == region.id, Agency.code == "PUPR"))
         report = _report(session, region, agency, datetime(2026, 11, 23, tzinfo=UTC))
-        with pytest.raises(TransitionError, match="needs a reason"):
+        with pytest.raises(TransitionError, match="perlu alasan"):
             transition(session, report, ReportStatus.REJECTED, actor="user:op")
-        transition(session, report, ReportStatus.REJECTED, actor="user:op", reason="bukan aduan")
+        transition(
+            session,
+            report,
+            ReportStatus.REJECTED,
+            actor="user:op",
+            reason="bukan aduan",
+            reason_code=RejectReason.NOT_A_COMPLAINT,
+        )
         assert report.status == ReportStatus.REJECTED
 
 
@@ -161,7 +180,7 @@ def test_named_queries_pending_and_overdue(sessions) -> None:  # type: ignore[no
         on_time = _report(session, region, agency, fresh)
         filed = _report(session, region, agency, old)
         transition(session, filed, ReportStatus.APPROVED, actor="t", now=old)
-        transition(session, filed, ReportStatus.FILED, actor="t", tracking_id="L1", now=old)
+        transition(session, filed, ReportStatus.FILED, actor="t", tracking_id="1000001", now=old)
         transition(session, filed, ReportStatus.FORWARDED, actor="t", now=old)
     with sessions() as session:
         pending = session.scalars(queries.pending_review("64.08")).all()

@@ -1,0 +1,673 @@
+"""Every action an operator or an OPD takes on a report: the one module the CLI, the console and the API call.
+
+Each action is one transaction (``db.session.write_transaction``) and goes through ``db.workflow`` for any
+status change. Concurrency is optimistic: a caller that showed a report at version ``v`` passes
+``expected_version=v``; if someone else changed it meanwhile the action is refused with ``Conflict`` naming
+who ("sudah diubah oleh ..."), and the report's version column makes the UPDATE itself conditional, so two
+transactions racing past the check cannot both write (the loser gets ``Conflict`` too). Never a lost update.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from config.errors import PantauError
+from config.schema import LaporMode
+from db import audit
+from db.base import utcnow
+from db.local_time import local_display
+from db.models import (
+    Agency,
+    DeliveryState,
+    Detection,
+    Filing,
+    FollowUp,
+    Issue,
+    IssueStatus,
+    RejectReason,
+    Report,
+    ReportStatus,
+    Role,
+)
+from db.session import WriteLockBusy, write_transaction
+from db.workflow import TransitionError, label, transition
+from flows.queueing import queue_issue
+from flows.runtime import Runtime
+from nlp.redact import redact
+from services import notifications
+from services.lapor.tracking_id import InvalidTrackingId, parse_tracking_id
+
+S = ReportStatus
+KLASIFIKASI = ("pengaduan", "aspirasi", "permintaan_informasi")
+OPD_OPEN = (S.FORWARDED, S.ACKNOWLEDGED, S.FOLLOWED_UP)
+
+
+class ActionError(PantauError):
+    """An action that cannot be done as asked; the message says why, for the person who asked."""
+
+
+class NotFound(ActionError):
+    pass
+
+
+class Forbidden(ActionError):
+    pass
+
+
+class Conflict(ActionError):
+    """Someone else changed the report since the caller read it."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: ``name`` goes into the audit log (``user:budi``, ``system:filing``); an OPD liaison carries
+    its agency code and may act only on reports forwarded to that agency."""
+
+    name: str
+    role: Role | None = Role.OPERATOR  # None: the system itself
+    agency_code: str | None = None
+
+    @classmethod
+    def system(cls, job: str) -> Actor:
+        return cls(name=f"system:{job}", role=None)
+
+
+@dataclass(frozen=True)
+class Corrections:
+    """What an operator may correct before approving; None leaves a field as Pantau drafted it."""
+
+    judul: str | None = None
+    isi: str | None = None
+    kategori: str | None = None
+    lokasi: str | None = None
+    agency_code: str | None = None
+    klasifikasi: str | None = None
+    anonim: bool | None = None
+    rahasia: bool | None = None
+
+    def given(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+@dataclass(frozen=True)
+class ReportState:
+    """A report as an action left it (detached from the session)."""
+
+    id: int
+    status: str
+    version: int
+    tracking_id: str | None
+    agency: str | None
+    filing: str | None  # the filing outbox state, if any
+
+    @property
+    def label(self) -> str:
+        return label(self.status)
+
+    def line(self) -> str:
+        parts = [f"laporan #{self.id}: {self.label} ({self.status})"]
+        if self.tracking_id:
+            parts.append(f"tracking {self.tracking_id}")
+        if self.agency:
+            parts.append(self.agency)
+        return ", ".join(parts)
+
+
+@contextmanager
+def _action(runtime: Runtime) -> Iterator[Session]:
+    """One action's transaction; a concurrent writer's win becomes ``Conflict``."""
+    try:
+        with write_transaction(runtime.sessions) as session:
+            yield session
+    except StaleDataError:
+        raise Conflict(
+            "laporan sudah diubah oleh pengguna lain saat ini; muat ulang lalu coba lagi"
+        ) from None
+    except WriteLockBusy:
+        raise ActionError("basis data sedang dipakai penulis lain; coba lagi sebentar lagi") from None
+
+
+def _load(session: Session, report_id: int, actor: Actor, expected_version: int | None) -> Report:
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFound(f"laporan #{report_id} tidak ada")
+    if actor.role == Role.OPD and (report.agency is None or report.agency.code != actor.agency_code):
+        raise Forbidden(f"laporan #{report_id} tidak didisposisikan ke {actor.agency_code}")
+    if expected_version is not None and report.version != expected_version:
+        when = local_display(report.status_changed_at, report.region.timezone)
+        raise Conflict(
+            f"laporan #{report_id} sudah diubah oleh {report.last_actor} ({when}): sekarang "
+            f"{label(report.status)}, versi {report.version}; muat ulang lalu coba lagi"
+        )
+    return report
+
+
+def _require_role(actor: Actor, *roles: Role | None) -> None:
+    if actor.role not in roles:
+        raise Forbidden(f"{actor.name} ({actor.role or 'sistem'}) tidak boleh melakukan ini")
+
+
+def _state(session: Session, report: Report) -> ReportState:
+    session.flush()
+    filing = session.scalar(select(Filing.state).where(Filing.report_id == report.id))
+    return ReportState(
+        id=report.id,
+        status=report.status,
+        version=report.version,
+        tracking_id=report.tracking_id,
+        agency=report.agency.short_name if report.agency else None,
+        filing=filing,
+    )
+
+
+def _agency(session: Session, report: Report, code: str) -> Agency:
+    agency = session.scalar(
+        select(Agency).where(Agency.region_id == report.region_id, Agency.code == code.upper())
+    )
+    if agency is None or not agency.active:
+        raise ActionError(f"tidak ada OPD aktif berkode {code!r} di wilayah laporan #{report.id}")
+    return agency
+
+
+def _apply_corrections(session: Session, report: Report, corrections: Corrections, actor: Actor) -> None:
+    given = corrections.given()
+    if not given:
+        return
+    before = {name: getattr(report, name) for name in given if name != "agency_code"}
+    for name in ("judul", "isi", "lokasi"):
+        if name in given:
+            text = redact(str(given[name]).strip())  # typed by a person; still leaves Pantau
+            if not text:
+                raise ActionError(f"laporan #{report.id}: {name} tidak boleh kosong")
+            limit = {"judul": 300, "lokasi": 300, "isi": 20_000}[name]
+            if len(text) > limit:
+                raise ActionError(f"laporan #{report.id}: {name} lebih dari {limit} karakter")
+            setattr(report, name, text)
+    if corrections.kategori is not None:
+        if not corrections.kategori.strip() or len(corrections.kategori) > 120:
+            raise ActionError(f"laporan #{report.id}: kategori harus 1-120 karakter")
+        report.kategori = corrections.kategori.strip()
+    if corrections.klasifikasi is not None:
+        if corrections.klasifikasi not in KLASIFIKASI:
+            raise ActionError(
+                f"laporan #{report.id}: klasifikasi harus salah satu dari {', '.join(KLASIFIKASI)}"
+            )
+        report.klasifikasi = corrections.klasifikasi
+    if corrections.anonim is not None:
+        report.anonim = corrections.anonim
+    if corrections.rahasia is not None:
+        report.rahasia = corrections.rahasia
+    if corrections.agency_code is not None:
+        before["agency_id"] = report.agency_id
+        agency = _agency(session, report, corrections.agency_code)
+        report.agency_id = agency.id
+        report.agency = agency
+    after = {name: getattr(report, name) for name in before}
+    report.last_actor = actor.name
+    audit.record(session, actor=actor.name, entity=report, action="correct", before=before, after=after)
+
+
+def _filing_of(session: Session, report: Report) -> Filing | None:
+    return session.scalar(select(Filing).where(Filing.report_id == report.id))
+
+
+def _intend_filing(session: Session, report: Report, mode: LaporMode | None) -> Filing:
+    """Write the filing intent in the approval's transaction: the outbox the filing worker delivers (api)
+    or the operator types into LAPOR! (manual, "siap diinput"). ``mode`` overrides the region's."""
+    mode = mode or LaporMode(report.region.lapor.get("mode", LaporMode.MANUAL))
+    state = DeliveryState.PENDING if mode == LaporMode.API else DeliveryState.WAITING_ENTRY
+    filing = _filing_of(session, report)
+    if filing is None:
+        filing = Filing(report_id=report.id, region_id=report.region_id, idempotency_key=uuid.uuid4().hex)
+        session.add(filing)
+    elif filing.attempts and filing.refused:
+        filing.idempotency_key = uuid.uuid4().hex  # LAPOR! stored nothing under the old key: a new intent
+    filing.mode = mode.value
+    filing.state = state
+    filing.attempts = 0
+    filing.refused = False
+    filing.next_attempt_at = utcnow()
+    filing.lease_until = None
+    filing.last_error = None
+    return filing
+
+
+def _cancel_filing(session: Session, report: Report) -> None:
+    """Take an approved report's filing back, if nothing can have reached LAPOR! yet."""
+    filing = _filing_of(session, report)
+    if filing is None:
+        return
+    never_sent = filing.attempts == 0 and filing.state in (DeliveryState.PENDING, DeliveryState.WAITING_ENTRY)
+    if not (never_sent or filing.refused):
+        raise ActionError(
+            f"laporan #{report.id} mungkin sudah tercatat di LAPOR! (pengiriman {filing.state}, "
+            f"{filing.attempts} kali dicoba): catat nomor tracking-nya atau tunggu hasil pengiriman"
+        )
+    filing.state = DeliveryState.CANCELLED
+
+
+def approve(
+    runtime: Runtime,
+    report_id: int,
+    *,
+    actor: Actor,
+    corrections: Corrections = Corrections(),
+    mode: LaporMode | None = None,
+    expected_version: int | None = None,
+) -> ReportState:
+    """Approve a queued report, with the operator's corrections, and write its filing intent; ``mode``
+    chooses assisted entry (manual) for this report in a region that files through the API."""
+    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        if report.status != S.QUEUED:
+            raise TransitionError(
+                f"laporan #{report.id} berstatus {label(report.status)}: hanya laporan "
+                "yang menunggu tinjauan yang bisa disetujui"
+            )
+        _apply_corrections(session, report, corrections, actor)
+        if report.agency is None:
+            raise ActionError(f"laporan #{report.id} belum punya OPD tujuan: tentukan dengan koreksi OPD")
+        transition(session, report, S.APPROVED, actor=actor.name)
+        _intend_filing(session, report, mode)
+        return _state(session, report)
+
+
+def return_to_review(
+    runtime: Runtime, report_id: int, *, actor: Actor, reason: str, expected_version: int | None = None
+) -> ReportState:
+    """Undo an approval (or reopen a rejected / bukan-wewenang / postponed report) for another review."""
+    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        if report.status == S.APPROVED:
+            _cancel_filing(session, report)
+        transition(session, report, S.QUEUED, actor=actor.name, reason=reason)
+        return _state(session, report)
+
+
+def reject(
+    runtime: Runtime,
+    report_id: int,
+    *,
+    actor: Actor,
+    code: RejectReason,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> ReportState:
+    """Reject a report with a reason code (bukan keluhan, duplikat, spam, data tidak cukup, lainnya)."""
+    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    if code == RejectReason.OTHER and not reason.strip():
+        raise ActionError(f"laporan #{report_id}: alasan 'lainnya' perlu keterangan")
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        if report.status == S.APPROVED:
+            _cancel_filing(session, report)
+        transition(session, report, S.REJECTED, actor=actor.name, reason=reason, reason_code=code)
+        return _state(session, report)
+
+
+def postpone(
+    runtime: Runtime, report_id: int, *, actor: Actor, reason: str, expected_version: int | None = None
+) -> ReportState:
+    """Tunda: wait for the completion the report needs; archived after the region's days if none comes."""
+    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        transition(session, report, S.POSTPONED, actor=actor.name, reason=reason)
+        return _state(session, report)
+
+
+def resume(
+    runtime: Runtime, report_id: int, *, actor: Actor, reason: str, expected_version: int | None = None
+) -> ReportState:
+    """A postponed report got its completion: back to review, or back to filed if it was in LAPOR!."""
+    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        if report.status != S.POSTPONED:
+            raise TransitionError(f"laporan #{report.id} berstatus {label(report.status)}, bukan ditunda")
+        to = S.FILED if report.tracking_id else S.QUEUED
+        transition(session, report, to, actor=actor.name, reason=reason)
+        return _state(session, report)
+
+
+def not_authority(
+    runtime: Runtime,
+    report_id: int,
+    *,
+    actor: Actor,
+    body: str,
+    reason: str,
+    expected_version: int | None = None,
+) -> ReportState:
+    """Bukan wewenang: not this government's to handle; ``body`` names whose it is."""
+    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        transition(session, report, S.NOT_AUTHORITY, actor=actor.name, reason=reason, authority_body=body)
+        return _state(session, report)
+
+
+def archive(
+    runtime: Runtime, report_id: int, *, actor: Actor, reason: str, expected_version: int | None = None
+) -> ReportState:
+    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        transition(session, report, S.ARCHIVED, actor=actor.name, reason=reason)
+        return _state(session, report)
+
+
+def forward_filed(
+    session: Session, runtime: Runtime, report: Report, *, actor: str, reason: str = ""
+) -> None:
+    """Disposisi of a filed report to its OPD, and the notifications that tell the OPD (same transaction)."""
+    transition(session, report, S.FORWARDED, actor=actor, reason=reason)
+    notifications.queue_forwarded(session, runtime.settings, report)
+
+
+def record_filed(
+    session: Session, runtime: Runtime, report: Report, tracking_id: str, *, actor: str, now: datetime
+) -> None:
+    """LAPOR! knows the report as ``tracking_id``: record it, close the filing intent, forward to the OPD."""
+    clash = session.scalar(select(Report.id).where(Report.tracking_id == tracking_id, Report.id != report.id))
+    if clash is not None:
+        raise ActionError(f"nomor tracking {tracking_id} sudah dipakai laporan #{clash}")
+    filing = _filing_of(session, report)
+    if filing is not None:
+        filing.state = DeliveryState.DONE
+        filing.tracking_id = tracking_id
+        filing.done_at = now
+        filing.lease_until = None
+    transition(session, report, S.FILED, actor=actor, tracking_id=tracking_id, now=now)
+    forward_filed(session, runtime, report, actor=actor)
+
+
+def record_tracking_id(
+    runtime: Runtime,
+    report_id: int,
+    tracking_id: str,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+) -> ReportState:
+    """The operator typed the report into LAPOR! (assisted entry) and records the tracking ID it got."""
+    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    try:
+        tracking = parse_tracking_id(tracking_id)
+    except InvalidTrackingId as exc:
+        raise ActionError(f"laporan #{report_id}: {exc}") from None
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        if report.status != S.APPROVED:
+            raise TransitionError(
+                f"laporan #{report.id} berstatus {label(report.status)}: nomor tracking dicatat untuk "
+                "laporan yang sudah disetujui dan belum tercatat"
+            )
+        filing = _filing_of(session, report)
+        if filing is not None and filing.state == DeliveryState.SENDING:
+            raise ActionError(
+                f"laporan #{report.id} sedang dikirim ke LAPOR! oleh {filing.claimed_by}; tunggu"
+            )
+        record_filed(session, runtime, report, tracking, actor=actor.name, now=utcnow())
+        return _state(session, report)
+
+
+def retry_filing(runtime: Runtime, report_id: int, *, actor: Actor) -> ReportState:
+    """Send a filing that was given up again, now (after the cause was fixed)."""
+    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, None)
+        filing = _filing_of(session, report)
+        if filing is None or filing.state != DeliveryState.FAILED:
+            raise ActionError(f"laporan #{report_id} tidak punya pengiriman yang gagal")
+        filing.state = DeliveryState.PENDING
+        filing.attempts = 0
+        filing.next_attempt_at = utcnow()
+        audit.record(
+            session, actor=actor.name, entity=report, action="filing:retry", reason=filing.last_error or ""
+        )
+        return _state(session, report)
+
+
+def reroute(
+    runtime: Runtime,
+    report_id: int,
+    agency_code: str,
+    *,
+    actor: Actor,
+    reason: str,
+    expected_version: int | None = None,
+) -> ReportState:
+    """Send a report to another OPD. Before filing it is a correction; after, a new disposisi with a fresh
+    follow-up deadline (the earlier one stays in the audit log)."""
+    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        agency = _agency(session, report, agency_code)
+        if report.status in (S.QUEUED, S.APPROVED):
+            if report.status == S.APPROVED:
+                _filing_not_in_flight(session, report)
+            _apply_corrections(session, report, Corrections(agency_code=agency.code), actor)
+            return _state(session, report)
+        if agency.id == report.agency_id and report.status != S.FILED:
+            raise ActionError(f"laporan #{report.id} sudah didisposisikan ke {agency.short_name}")
+        transition(session, report, S.FORWARDED, actor=actor.name, reason=reason, agency=agency)
+        notifications.queue_forwarded(session, runtime.settings, report)
+        return _state(session, report)
+
+
+def _filing_not_in_flight(session: Session, report: Report) -> None:
+    filing = _filing_of(session, report)
+    if filing is not None and filing.state == DeliveryState.SENDING:
+        raise ActionError(f"laporan #{report.id} sedang dikirim ke LAPOR!; ubah setelah tercatat")
+
+
+def forward(
+    runtime: Runtime, report_id: int, *, actor: Actor, reason: str = "", expected_version: int | None = None
+) -> ReportState:
+    """Disposisi of a filed report (one an OPD returned, or one filed without forwarding) to its OPD."""
+    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        forward_filed(session, runtime, report, actor=actor.name, reason=reason)
+        return _state(session, report)
+
+
+def acknowledge(
+    runtime: Runtime, report_id: int, *, actor: Actor, note: str = "", expected_version: int | None = None
+) -> ReportState:
+    """The OPD's liaison takes the report up ("diterima")."""
+    _require_role(actor, Role.OPD, Role.OPERATOR, Role.MANAGER)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        transition(session, report, S.ACKNOWLEDGED, actor=actor.name, reason=note)
+        return _state(session, report)
+
+
+def answer(
+    runtime: Runtime,
+    report_id: int,
+    text: str,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> ReportState:
+    """The OPD's tindak lanjut: recorded, and the report is followed up (auto-close clock starts)."""
+    _require_role(actor, Role.OPD, Role.OPERATOR, Role.MANAGER)
+    body = redact(text.strip())
+    if len(body) < 10:
+        raise ActionError(f"laporan #{report_id}: tindak lanjut terlalu pendek (minimal 10 karakter)")
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        if report.status not in OPD_OPEN:
+            raise TransitionError(
+                f"laporan #{report.id} berstatus {label(report.status)}: tindak lanjut hanya untuk laporan "
+                "yang sudah didisposisikan"
+            )
+        now = now or utcnow()
+        session.add(
+            FollowUp(report_id=report.id, agency_id=report.agency_id, at=now, author=actor.name, text=body)
+        )
+        transition(session, report, S.FOLLOWED_UP, actor=actor.name, reason="tindak lanjut", now=now)
+        return _state(session, report)
+
+
+def return_not_ours(
+    runtime: Runtime, report_id: int, *, actor: Actor, reason: str, expected_version: int | None = None
+) -> ReportState:
+    """The OPD returns a report as not its own: back to the admin (filed) to re-route, with the reason."""
+    _require_role(actor, Role.OPD, Role.OPERATOR, Role.MANAGER)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        if report.status not in (S.FORWARDED, S.ACKNOWLEDGED):
+            raise TransitionError(
+                f"laporan #{report.id} berstatus {label(report.status)}: hanya laporan yang didisposisikan "
+                "dan belum ditindaklanjuti yang bisa dikembalikan"
+            )
+        who = report.agency.short_name if report.agency else "OPD"
+        transition(session, report, S.FILED, actor=actor.name, reason=f"dikembalikan oleh {who}: {reason}")
+        return _state(session, report)
+
+
+def close(
+    runtime: Runtime, report_id: int, *, actor: Actor, reason: str = "", expected_version: int | None = None
+) -> ReportState:
+    """Selesai: the follow-up settled the complaint."""
+    _require_role(actor, Role.OPERATOR, Role.MANAGER, None)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        transition(session, report, S.CLOSED, actor=actor.name, reason=reason)
+        return _state(session, report)
+
+
+# -- issues: merge and split ---------------------------------------------------------------------------------
+
+MERGEABLE = (S.QUEUED, S.APPROVED, S.REJECTED, S.POSTPONED, S.NOT_AUTHORITY)
+
+
+def merge(
+    runtime: Runtime,
+    keep_report_id: int,
+    absorb_report_id: int,
+    *,
+    actor: Actor,
+    expected_versions: tuple[int, int] | None = None,
+) -> ReportState:
+    """Two reports are one incident: the second's mentions join the first's issue; the second report is
+    rejected as a duplicate of the first. The absorbed one must not be in LAPOR! already."""
+    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    if keep_report_id == absorb_report_id:
+        raise ActionError("laporan tidak bisa digabung dengan dirinya sendiri")
+    keep_version, absorb_version = expected_versions or (None, None)
+    with _action(runtime) as session:
+        keep = _load(session, keep_report_id, actor, keep_version)
+        absorb = _load(session, absorb_report_id, actor, absorb_version)
+        if keep.region_id != absorb.region_id:
+            raise ActionError(f"laporan #{keep.id} dan #{absorb.id} dari wilayah yang berbeda")
+        if absorb.status not in MERGEABLE or absorb.tracking_id:
+            raise ActionError(
+                f"laporan #{absorb.id} berstatus {label(absorb.status)}: sudah di LAPOR!, tidak bisa "
+                f"digabung ke laporan lain; gabungkan sebaliknya (#{absorb.id} sebagai yang dipertahankan)"
+            )
+        if ReportStatus(keep.status) in (S.CLOSED, S.ARCHIVED):
+            raise ActionError(f"laporan #{keep.id} sudah {label(keep.status)}")
+        if absorb.status == S.APPROVED:
+            _cancel_filing(session, absorb)
+        target, source = keep.issue, absorb.issue
+        moved = session.scalars(select(Detection).where(Detection.issue_id == source.id)).all()
+        for detection in moved:
+            detection.issue_id = target.id
+        before = {"mention_count": target.mention_count}
+        target.mention_count += source.mention_count
+        target.urgent = target.urgent or source.urgent
+        target.priority = max(target.priority, source.priority)
+        target.first_seen_at = min(target.first_seen_at, source.first_seen_at)
+        target.last_seen_at = max(target.last_seen_at, source.last_seen_at)
+        source.status = IssueStatus.MERGED
+        source.merged_into_id = target.id
+        if not keep.tracking_id:
+            keep.source_links = list(dict.fromkeys([*keep.source_links, *absorb.source_links]))
+        audit.record(
+            session,
+            actor=actor.name,
+            entity=target,
+            action="merge",
+            before=before,
+            after={"mention_count": target.mention_count, "absorbed_issue": source.id},
+        )
+        audit.record(session, actor=actor.name, entity=source, action="merged", after={"into": target.id})
+        if absorb.status != S.REJECTED:
+            if absorb.status != S.QUEUED:
+                transition(session, absorb, S.QUEUED, actor=actor.name, reason=f"digabung ke #{keep.id}")
+            transition(
+                session,
+                absorb,
+                S.REJECTED,
+                actor=actor.name,
+                reason=f"digabung ke laporan #{keep.id}",
+                reason_code=RejectReason.DUPLICATE,
+            )
+        keep.last_actor = actor.name
+        flag_modified(keep, "last_actor")  # the merge changed the report's issue: its version moves
+        return _state(session, keep)
+
+
+def split(
+    runtime: Runtime, report_id: int, detection_id: int, *, actor: Actor, expected_version: int | None = None
+) -> ReportState:
+    """One mention of an issue is a different incident: it becomes its own issue with its own queued report.
+    Returns the new report."""
+    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        issue = report.issue
+        detection = session.get(Detection, detection_id)
+        if detection is None or detection.issue_id != issue.id:
+            raise ActionError(f"sebutan {detection_id} bukan bagian dari laporan #{report.id}")
+        count = session.scalar(
+            select(func.count()).select_from(Detection).where(Detection.issue_id == issue.id)
+        )
+        if (count or 0) < 2:
+            raise ActionError(f"laporan #{report.id} hanya punya satu sebutan: tidak ada yang bisa dipisah")
+        document = detection.document
+        new_issue = Issue(
+            region_id=issue.region_id,
+            title=redact(document.title or issue.title),
+            function=detection.function,
+            kecamatan_code=detection.kecamatan_code,
+            desa_code=detection.desa_code,
+            agency_id=detection.agency_id,
+            place_status=detection.place_status,
+            urgent=detection.urgent,
+            priority=detection.priority,
+            first_seen_at=document.published_at or document.fetched_at,
+            last_seen_at=document.fetched_at,
+        )
+        session.add(new_issue)
+        session.flush()
+        detection.issue_id = new_issue.id
+        issue.mention_count = max(1, issue.mention_count - 1)
+        if not report.tracking_id:
+            report.source_links = [url for url in report.source_links if url != document.url]
+        report.last_actor = actor.name
+        audit.record(
+            session,
+            actor=actor.name,
+            entity=issue,
+            action="split",
+            after={"detection": detection.id, "new_issue": new_issue.id},
+        )
+        new_report = queue_issue(session, new_issue, runtime.catalog.functions, actor=actor.name)
+        return _state(session, new_report)

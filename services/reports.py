@@ -1,0 +1,261 @@
+"""What people read about reports: the queue's status lines, the LAPOR!-ready text for assisted entry,
+deadlines per OPD, delivery problems and one report's whole life. Read-only; shared by the CLI and the
+console so that both say the same thing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.base import utcnow
+from db.local_time import local_display
+from db.models import (
+    AuditLog,
+    DeliveryState,
+    Filing,
+    FollowUp,
+    Notification,
+    Region,
+    Report,
+    ReportStatus,
+)
+from db.workflow import label
+from flows.runtime import Runtime
+from services.actions import NotFound
+from services.deadline_watch import clock_progress, running_clocks
+from services.filing import submission_for
+from services.lapor.manual import entry_text
+
+FILING_LABELS = {
+    DeliveryState.PENDING: "antre kirim ke LAPOR!",
+    DeliveryState.SENDING: "sedang dikirim ke LAPOR!",
+    DeliveryState.WAITING_ENTRY: "siap diinput",
+    DeliveryState.FAILED: "gagal dikirim",
+}
+STAGE_LABELS = {"verification": "verifikasi", "first_followup": "tindak lanjut", "settlement": "penyelesaian"}
+
+
+def status_line(report: Report, filing: Filing | None) -> str:
+    """The status an operator reads: an approved report says where its filing is ("siap diinput")."""
+    if report.status == ReportStatus.APPROVED and filing is not None and filing.state in FILING_LABELS:
+        return FILING_LABELS[DeliveryState(filing.state)]
+    return label(report.status)
+
+
+def problem(filing: Filing | None) -> str | None:
+    """The filing's last failure, if it still matters."""
+    if filing is None or not filing.last_error or filing.state == DeliveryState.CANCELLED:
+        return None
+    if filing.state == DeliveryState.DONE and not filing.last_error.startswith("LAPOR! tidak"):
+        return None
+    return filing.last_error
+
+
+def next_deadline(report: Report, now: datetime) -> tuple[str, datetime, float] | None:
+    """The nearest running deadline: (stage, due, fraction used)."""
+    clocks = sorted(running_clocks(report), key=lambda c: c.due)
+    if not clocks:
+        return None
+    clock = clocks[0]
+    return clock.stage, clock.due, clock_progress(report, clock, now)
+
+
+def filings_of(session: Session, report_ids: list[int]) -> dict[int, Filing]:
+    rows = session.scalars(select(Filing).where(Filing.report_id.in_(report_ids)))
+    return {f.report_id: f for f in rows}
+
+
+def _load(session: Session, report_id: int) -> Report:
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFound(f"laporan #{report_id} tidak ada")
+    return report
+
+
+def entry_text_for(runtime: Runtime, report_id: int) -> str:
+    """The LAPOR!-ready text of an approved report, field by field, for an operator to paste."""
+    with runtime.sessions() as session:
+        report = _load(session, report_id)
+        filing = filings_of(session, [report.id]).get(report.id)
+        if report.status != ReportStatus.APPROVED or filing is None:
+            raise NotFound(
+                f"laporan #{report_id} berstatus {label(report.status)}: teks LAPOR! ada setelah disetujui"
+            )
+        return entry_text(submission_for(report, filing.idempotency_key), report.region.brand, report.id)
+
+
+def deadline_rows(runtime: Runtime, *, region_code: str | None = None) -> list[dict[str, Any]]:
+    """Every running deadline that is half used or more, per OPD: due soon (>= 50 %) and overdue."""
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    with runtime.sessions() as session:
+        query = select(Report).where(Report.status.in_([s.value for s in ReportStatus if s not in _DONE]))
+        if region_code:
+            query = query.join(Region, Report.region_id == Region.id).where(Region.code == region_code)
+        for report in session.scalars(query.order_by(Report.id)):
+            for clock in running_clocks(report):
+                used = clock_progress(report, clock, now)
+                if used < 0.5:
+                    continue
+                rows.append(
+                    {
+                        "opd": report.agency.short_name if report.agency else "(tanpa OPD)",
+                        "laporan": report.id,
+                        "tahap": STAGE_LABELS[clock.stage],
+                        "batas_waktu": local_display(clock.due, report.region.timezone),
+                        "terpakai": f"{min(used, 9.99) * 100:.0f}%",
+                        "keadaan": "lewat tenggat" if now > clock.due else "mendekati tenggat",
+                        "status": label(report.status),
+                    }
+                )
+    rows.sort(key=lambda r: (r["opd"], r["keadaan"] != "lewat tenggat", r["laporan"]))
+    return rows
+
+
+_DONE = (ReportStatus.CLOSED, ReportStatus.REJECTED, ReportStatus.ARCHIVED, ReportStatus.NOT_AUTHORITY)
+
+
+def delivery_problems(runtime: Runtime, *, region_code: str | None = None) -> list[dict[str, Any]]:
+    """Notifications and filings that are failing or were given up, with their reasons."""
+    found: list[dict[str, Any]] = []
+    with runtime.sessions() as session:
+        notes = select(Notification).where(
+            Notification.last_error.is_not(None), Notification.state != DeliveryState.DONE
+        )
+        filings = select(Filing).where(
+            Filing.last_error.is_not(None), Filing.state.not_in([DeliveryState.CANCELLED])
+        )
+        if region_code:
+            region_id = session.scalar(select(Region.id).where(Region.code == region_code))
+            notes = notes.where(Notification.region_id == region_id)
+            filings = filings.where(Filing.region_id == region_id)
+        for n in session.scalars(notes.order_by(Notification.id)):
+            found.append(
+                {
+                    "laporan": n.report_id,
+                    "jenis": n.kind,
+                    "saluran": n.channel,
+                    "penerima": n.recipient,
+                    "percobaan": n.attempts,
+                    "keadaan": n.state,
+                    "galat": n.last_error,
+                }
+            )
+        for f in session.scalars(filings.order_by(Filing.id)):
+            if problem(f) is None:
+                continue
+            found.append(
+                {
+                    "laporan": f.report_id,
+                    "jenis": "lapor",
+                    "saluran": f.mode,
+                    "penerima": "SP4N-LAPOR!",
+                    "percobaan": f.attempts,
+                    "keadaan": f.state,
+                    "galat": f.last_error,
+                }
+            )
+    return found
+
+
+def status_summary(runtime: Runtime, report_id: int) -> str:
+    """One line for one report: where it stands, its LAPOR! tracking ID, its OPD and the deadlines ahead."""
+    now = utcnow()
+    with runtime.sessions() as session:
+        report = _load(session, report_id)
+        filing = filings_of(session, [report.id]).get(report.id)
+        zone = report.region.timezone
+        parts = [f"laporan #{report.id}: {status_line(report, filing)} ({report.status})"]
+        if report.tracking_id:
+            parts.append(f"tracking LAPOR! {report.tracking_id}")
+        if report.agency:
+            parts.append(report.agency.short_name)
+        for clock in sorted(running_clocks(report), key=lambda c: c.due):
+            used = clock_progress(report, clock, now)
+            parts.append(
+                f"batas {STAGE_LABELS[clock.stage]} {local_display(clock.due, zone)} ({used * 100:.0f}%)"
+            )
+        if report.status == ReportStatus.FOLLOWED_UP and report.autoclose_due_at:
+            parts.append(f"tutup otomatis {local_display(report.autoclose_due_at, zone)}")
+        issue = problem(filing)
+        if issue:
+            parts.append(f"masalah: {issue}")
+    return " | ".join(parts)
+
+
+def report_life(runtime: Runtime, report_id: int) -> dict[str, Any]:
+    """Everything about one report, oldest first: for `pantau report N` and the console's report page."""
+    now = utcnow()
+    with runtime.sessions() as session:
+        report = _load(session, report_id)
+        zone = report.region.timezone
+        filing = filings_of(session, [report.id]).get(report.id)
+        deadline = next_deadline(report, now)
+
+        def shown(moment: datetime | None) -> str | None:
+            return local_display(moment, zone) if moment else None
+
+        life: dict[str, Any] = {
+            "laporan": {
+                "id": report.id,
+                "status": f"{status_line(report, filing)} ({report.status})",
+                "versi": report.version,
+                "wilayah": report.region.name,
+                "opd": report.agency.name if report.agency else None,
+                "judul": report.judul,
+                "kategori": report.kategori,
+                "lokasi": report.lokasi,
+                "tracking_lapor": report.tracking_id,
+                "pengiriman": f"{filing.mode}, {filing.state}, {filing.attempts} percobaan"
+                if filing
+                else None,
+                "masalah": problem(filing),
+                "tenggat_berikut": (
+                    f"{STAGE_LABELS[deadline[0]]} {shown(deadline[1])} ({deadline[2] * 100:.0f}% terpakai)"
+                    if deadline
+                    else None
+                ),
+                "batas_verifikasi": shown(report.verification_due_at),
+                "batas_tindak_lanjut": shown(report.followup_due_at),
+                "tutup_otomatis": shown(report.autoclose_due_at),
+                "batas_penyelesaian": shown(report.settlement_due_at),
+            },
+            "riwayat": [
+                {
+                    "waktu": shown(a.at),
+                    "oleh": a.actor,
+                    "tindakan": a.action,
+                    "dari": (a.before or {}).get("status"),
+                    "ke": (a.after or {}).get("status"),
+                    "alasan": a.reason,
+                }
+                for a in session.scalars(
+                    select(AuditLog)
+                    .where(AuditLog.entity_type == "report", AuditLog.entity_id == report.id)
+                    .order_by(AuditLog.id)
+                )
+            ],
+            "notifikasi": [
+                {
+                    "jenis": n.kind,
+                    "saluran": n.channel,
+                    "penerima": n.recipient,
+                    "keadaan": n.state,
+                    "percobaan": n.attempts,
+                    "galat": n.last_error,
+                }
+                for n in session.scalars(
+                    select(Notification).where(Notification.report_id == report.id).order_by(Notification.id)
+                )
+            ],
+            "tindak_lanjut": [
+                {"waktu": shown(f.at), "oleh": f.author, "isi": f.text}
+                for f in session.scalars(
+                    select(FollowUp).where(FollowUp.report_id == report.id).order_by(FollowUp.at)
+                )
+            ],
+        }
+    return life

@@ -1,0 +1,235 @@
+"""Service test fixtures: the fake SP4N-LAPOR! (one server process per test module, ``lapor_server``, emptied
+before each test that asks for its control client, ``lapor``), a report to file (``submission``), and a real
+database with reports in it (``desk``) for the workflow, filing and notification tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from config.settings import Settings
+from db.models import (
+    Agency,
+    AuditLog,
+    Detection,
+    Document,
+    Filing,
+    Issue,
+    Notification,
+    Region,
+    Report,
+    Source,
+)
+from db.session import transaction
+from fakes.lapor_process import FakeLaporControl, running_lapor_server
+from fakes.lapor_server import FAKE_TOKEN
+from flows.queueing import queue_issue
+from flows.runtime import Runtime
+from flows.setup import initialise
+from services.actions import Actor
+from services.lapor.api import ApiAdapter
+from services.lapor.protocol import Submission
+
+
+@pytest.fixture(scope="module")
+def lapor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a fake LAPOR! (token ``FAKE_TOKEN``) running for the whole module."""
+    with running_lapor_server(tmp_path_factory.mktemp("lapor") / "lapor.json") as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def lapor(lapor_server: str) -> FakeLaporControl:
+    """The fake's control endpoints, with every report, key and failure plan of earlier tests forgotten."""
+    control = FakeLaporControl(lapor_server)
+    control.reset()
+    return control
+
+
+@pytest.fixture
+def lapor_api(lapor: FakeLaporControl) -> Iterator[ApiAdapter]:
+    """An adapter for the (emptied) fake with the right token and a short timeout, so failures are quick."""
+    with ApiAdapter(lapor.base_url, FAKE_TOKEN, timeout=2.0) as adapter:
+        yield adapter
+
+
+@pytest.fixture
+def submission() -> Submission:
+    """A report as the filing worker would send it, with an idempotency key of its own."""
+    return Submission(
+        idempotency_key=f"pantau-64.08-{uuid.uuid4().hex[:12]}",
+        region_code="64.08",
+        judul="Jalan berlubang di Poros Sangatta-Bengalon KM 12",
+        isi="Lubang besar di badan jalan sejak Oktober.\nSudah dua motor jatuh; mohon segera ditambal.",
+        tanggal_kejadian=date(2026, 11, 15),
+        lokasi_kejadian="Kecamatan Bengalon, Kabupaten Kutai Timur",
+        instansi_kode="DINAS_PUPR",
+        instansi_nama="Dinas Pekerjaan Umum dan Penataan Ruang",
+        kategori="Infrastruktur Jalan",
+        klasifikasi="pengaduan",
+        anonim=True,
+        rahasia=False,
+        source_links=(
+            "https://kaltimtoday.co/berita/jalan-poros-bengalon",
+            "https://www.facebook.com/groups/1/posts/2",
+        ),
+    )
+
+
+# -- reports in a real database, for the workflow, filing and notification tests ---------------------------
+
+
+@dataclass
+class Desk:
+    """A migrated, configured database and the Runtime the services take, with a way to make reports."""
+
+    runtime: Runtime
+
+    def report(
+        self,
+        *,
+        region: str = "64.08",
+        function: str = "JALAN",
+        agency: str | None = "PUPR",
+        mentions: int = 1,
+        title: str = "Jalan berlubang di Poros Sangatta-Bengalon",
+        text: str = "Warga mengeluhkan jalan berlubang di Kecamatan Bengalon. Hubungi 0812-3456-7890.",
+    ) -> int:
+        """A queued report drafted by Pantau from ``mentions`` documents of one incident; returns its id."""
+        with transaction(self.runtime.sessions) as session:
+            region_row = session.scalar(select(Region).where(Region.code == region))
+            assert region_row is not None
+            agency_row = (
+                session.scalar(select(Agency).where(Agency.region_id == region_row.id, Agency.code == agency))
+                if agency
+                else None
+            )
+            source = session.scalar(select(Source).where(Source.region_id == region_row.id).limit(1))
+            if source is None:
+                source = Source(
+                    slug=f"test-{region}",
+                    name="Uji",
+                    region_id=region_row.id,
+                    platform="news",
+                    url="http://x",
+                )
+                session.add(source)
+                session.flush()
+            issue = Issue(region_id=region_row.id, title=title, function=function, agency=agency_row)
+            session.add(issue)
+            session.flush()
+            for n in range(mentions):
+                url = f"https://berita.example/{uuid.uuid4().hex}"
+                document = Document(
+                    source_id=source.id,
+                    url=url,
+                    canonical_url=url,
+                    title=f"{title} ({n + 1})",
+                    text=text,
+                    content_hash=uuid.uuid4().hex,
+                    published_at=datetime(2026, 11, 20, 2, 0, tzinfo=UTC),
+                )
+                session.add(document)
+                session.flush()
+                session.add(
+                    Detection(
+                        document_id=document.id,
+                        issue_id=issue.id,
+                        model_version="uji",
+                        complaint_score=0.9,
+                        band="complaint",
+                        function=function,
+                        region_id=region_row.id,
+                        agency_id=agency_row.id if agency_row else None,
+                        location_label="Kecamatan Bengalon",
+                    )
+                )
+            issue.mention_count = mentions
+            session.flush()
+            report = queue_issue(session, issue, self.runtime.catalog.functions)
+            session.flush()
+            return report.id
+
+    def get(self, report_id: int) -> Report:
+        with self.runtime.sessions() as session:
+            report = session.get_one(Report, report_id)
+            session.expunge(report)
+            return report
+
+    def filing(self, report_id: int) -> Filing | None:
+        with self.runtime.sessions() as session:
+            filing = session.scalar(select(Filing).where(Filing.report_id == report_id))
+            if filing is not None:
+                session.expunge(filing)
+            return filing
+
+    def notifications(self, report_id: int | None = None) -> list[Notification]:
+        with self.runtime.sessions() as session:
+            query = select(Notification).order_by(Notification.id)
+            if report_id is not None:
+                query = query.where(Notification.report_id == report_id)
+            rows = list(session.scalars(query))
+            for row in rows:
+                session.expunge(row)
+            return rows
+
+    def audit(self, report_id: int) -> list[AuditLog]:
+        with self.runtime.sessions() as session:
+            rows = list(
+                session.scalars(
+                    select(AuditLog)
+                    .where(AuditLog.entity_type == "report", AuditLog.entity_id == report_id)
+                    .order_by(AuditLog.id)
+                )
+            )
+            for row in rows:
+                session.expunge(row)
+            return rows
+
+
+@pytest.fixture
+def desk_settings(settings: Settings, tmp_path: Path) -> Settings:
+    """Settings for delivery tests: retries come round at once, leases run out quickly."""
+    return settings.model_copy(
+        update={
+            "delivery_retry_seconds": 0.001,
+            "delivery_retry_cap_seconds": 0.001,
+            "filing_lease_seconds": 5,
+        }
+    )
+
+
+@pytest.fixture
+def desk(desk_settings: Settings) -> Iterator[Desk]:
+    runtime = Runtime(desk_settings, base_url="http://127.0.0.1:9")  # no crawl: the sources just load
+    initialise(runtime)
+    yield Desk(runtime)
+    runtime.close()
+
+
+OPERATOR = Actor("user:operator-a")
+OPERATOR_B = Actor("user:operator-b")
+
+
+@pytest.fixture
+def operator() -> Actor:
+    return OPERATOR
+
+
+@pytest.fixture
+def operator_b() -> Actor:
+    return OPERATOR_B
+
+
+@pytest.fixture
+def lapor_env(lapor: FakeLaporControl, monkeypatch: pytest.MonkeyPatch) -> FakeLaporControl:
+    """Region 64.08 files through the API to the (emptied) fake LAPOR!."""
+    monkeypatch.setenv("PANTAU_LAPOR_URL_6408", lapor.base_url)
+    monkeypatch.setenv("PANTAU_LAPOR_TOKEN_6408", FAKE_TOKEN)
+    return lapor
