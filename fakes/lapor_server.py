@@ -12,7 +12,9 @@ failures a worker must survive:
   requests (``/reports...``) fail this way; plans queue up, the first is used until its ``times`` run out.
   ``500``: answer 500 without doing anything. ``429``: answer 429 with ``Retry-After: s`` (default 30).
   ``timeout``: wait ``s`` seconds (default 30, longer than a client waits), then answer 504 without doing
-  anything. ``slow``: wait ``s`` seconds (default 2), then do the request. ``drop_after_accept``: do the
+  anything. ``slow``: wait ``s`` seconds (default 2), then do the request. ``slow_answer``: do the request
+  (a report IS stored), then wait ``s`` seconds (default 30) before answering: a client killed meanwhile
+  dies between "sent" and "recorded". ``drop_after_accept``: do the
   request (a report IS stored) and close the connection without answering. ``malformed``: do the request
   and answer its status with ``body`` (default: truncated JSON) in place of the real answer.
 - ``POST /_fake/vanish/{id}``: the report disappears (its GET answers 404).
@@ -47,11 +49,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 FAKE_TOKEN = "fake-lapor-token"
 FIRST_TRACKING_ID = 1_000_001
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # the fake reads the doc, not the client's code
-DEFAULT_SECONDS = {"429": 30.0, "timeout": 30.0, "slow": 2.0}
+DEFAULT_SECONDS = {"429": 30.0, "timeout": 30.0, "slow": 2.0, "slow_answer": 30.0}
 TRUNCATED_JSON = '{"tracking_id": "10'
 _TRANSPORT_KEY = "fake_lapor.transport"
 
-FailMode = Literal["500", "timeout", "slow", "drop_after_accept", "malformed", "429"]
+FailMode = Literal["500", "timeout", "slow", "slow_answer", "drop_after_accept", "malformed", "429"]
 
 
 class _Instansi(BaseModel):
@@ -247,6 +249,8 @@ def create_app(data_file: Path, token: str = FAKE_TOKEN) -> ASGIApp:
             response: Response = JSONResponse(_errors((None, "token tidak valid")), status_code=401)
         else:
             response = await handle()
+        if mode == "slow_answer":
+            await asyncio.sleep(seconds)
         if mode == "drop_after_accept":
             return await _drop_connection(request)
         if plan is not None and mode == "malformed":

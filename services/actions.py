@@ -44,6 +44,7 @@ from flows.queueing import queue_issue
 from flows.runtime import Runtime
 from nlp.redact import redact
 from services import notifications
+from services.lapor.protocol import FIELD_LIMITS
 from services.lapor.tracking_id import InvalidTrackingId, parse_tracking_id
 
 S = ReportStatus
@@ -188,13 +189,13 @@ def _apply_corrections(session: Session, report: Report, corrections: Correction
             text = redact(str(given[name]).strip())  # typed by a person; still leaves Pantau
             if not text:
                 raise ActionError(f"laporan #{report.id}: {name} tidak boleh kosong")
-            limit = {"judul": 300, "lokasi": 300, "isi": 20_000}[name]
+            limit = FIELD_LIMITS[name]
             if len(text) > limit:
                 raise ActionError(f"laporan #{report.id}: {name} lebih dari {limit} karakter")
             setattr(report, name, text)
     if corrections.kategori is not None:
-        if not corrections.kategori.strip() or len(corrections.kategori) > 120:
-            raise ActionError(f"laporan #{report.id}: kategori harus 1-120 karakter")
+        if not corrections.kategori.strip() or len(corrections.kategori) > FIELD_LIMITS["kategori"]:
+            raise ActionError(f"laporan #{report.id}: kategori harus 1-{FIELD_LIMITS['kategori']} karakter")
         report.kategori = corrections.kategori.strip()
     if corrections.klasifikasi is not None:
         if corrections.klasifikasi not in KLASIFIKASI:

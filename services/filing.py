@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from config.schema import LaporMode
 from db.base import utcnow
+from db.bulk import insert_new
 from db.models import DeliveryState, Filing, LaporBreaker, Region, Report, ReportStatus
 from db.session import WriteLockBusy, write_transaction
 from flows.runtime import Runtime
@@ -106,11 +107,13 @@ def adapter_for(region: Region) -> LaporAdapter:
         raise NotConfigured(f"alamat API LAPOR! wilayah {region.code} tidak sah: {exc}") from None
 
 
-def _breaker(session: Session, region_id: int) -> LaporBreaker:
+def breaker_of(session: Session, region_id: int) -> LaporBreaker:
+    """The region's breaker row, created on first use; two workers creating it at once both get the one
+    row (insert-or-nothing, then read)."""
     row = session.get(LaporBreaker, region_id)
     if row is None:
-        row = LaporBreaker(region_id=region_id, failures=0)
-        session.add(row)
+        insert_new(session, LaporBreaker, [{"region_id": region_id, "failures": 0}], ["region_id"])
+        row = session.get_one(LaporBreaker, region_id)
     return row
 
 
@@ -139,7 +142,7 @@ def _claim_one(runtime: Runtime, worker: str, held: set[int]) -> _Claim | None:
                 return None
             report = filing.report
             region = report.region
-            breaker = _breaker(session, region.id)
+            breaker = breaker_of(session, region.id)
             state = BreakerState(breaker.failures, breaker.opened_at)
             if not allows(state, now, _cool_down(region)):
                 held.add(region.id)
@@ -161,7 +164,7 @@ def _record_success(runtime: Runtime, claim: _Claim, tracking_id: str, worker: s
     """Record a filed report; False when another worker took this filing over and recorded it first."""
     with write_transaction(runtime.sessions) as session:
         filing = session.get_one(Filing, claim.filing_id, with_for_update=True)
-        breaker = _breaker(session, claim.region_id)
+        breaker = breaker_of(session, claim.region_id)
         closed = after_success(BreakerState(breaker.failures, breaker.opened_at))
         breaker.failures, breaker.opened_at = closed.failures, closed.opened_at
         if filing.state == DeliveryState.DONE:
@@ -183,7 +186,7 @@ def _record_failure(runtime: Runtime, claim: _Claim, error: LaporError, summary:
             return  # someone recorded it meanwhile (by hand, or another worker after a lease ran out)
         now = utcnow()
         region = filing.report.region
-        breaker = _breaker(session, region.id)
+        breaker = breaker_of(session, region.id)
         filing.last_error = error.reason[:1000]
         filing.last_error_at = now
         filing.lease_until = None

@@ -21,7 +21,7 @@ from db.models import Filing, FollowUp, LaporBreaker, Region, Report, ReportStat
 from db.session import WriteLockBusy, write_transaction
 from db.workflow import transition
 from flows.runtime import Runtime
-from services.filing import adapter_for, region_held
+from services.filing import adapter_for, breaker_of, region_held
 from services.lapor.protocol import LaporAdapter, LaporError, LaporNotFound, RemoteStatus
 from services.lapor.resilience import BreakerState, after_failure, after_success
 
@@ -98,8 +98,7 @@ def _note_missing(runtime: Runtime, report_id: int, error: LaporError) -> None:
 
 def _breaker_outcome(runtime: Runtime, region: Region, error: LaporError | None) -> None:
     with write_transaction(runtime.sessions) as session:
-        row = session.get(LaporBreaker, region.id) or LaporBreaker(region_id=region.id, failures=0)
-        session.add(row)
+        row = breaker_of(session, region.id)
         state = BreakerState(row.failures, row.opened_at)
         if error is None:
             state = after_success(state)

@@ -38,6 +38,13 @@ PANTAU_STATUS: Mapping[str, str] = MappingProxyType(
 LAPOR_STATUSES = frozenset(PANTAU_STATUS)
 
 
+# The longest value LAPOR! takes per field (docs/lapor.md, "Payload"): Pantau refuses longer corrections
+# at approval, rather than learn it from a refused filing.
+FIELD_LIMITS: Mapping[str, int] = MappingProxyType(
+    {"judul": 200, "isi": 5000, "lokasi": 300, "kategori": 120}
+)
+
+
 @dataclass(frozen=True)
 class Submission:
     """One admin-entered report as LAPOR! receives it. ``idempotency_key`` is the filing's own key: every try
