@@ -171,8 +171,15 @@ def _attach_issue(
             }
             incidents.add(region.id, issue.id, mention, detection.id)
             return decision.reason
+    issue = open_issue(session, region.id, detection, document)
+    incidents.add(region.id, issue.id, mention, detection.id)
+    return "new"
+
+
+def open_issue(session: Session, region_id: int, detection: Detection, document: Document) -> Issue:
+    """A new issue of one mention (a new incident, or one split off another issue), the detection in it."""
     issue = Issue(
-        region_id=region.id,
+        region_id=region_id,
         title=headline(document.title, document.text),  # redacted: an issue is read beyond the raw page
         function=detection.function,
         kecamatan_code=detection.kecamatan_code,
@@ -187,8 +194,7 @@ def _attach_issue(
     session.add(issue)
     session.flush()
     detection.issue_id = issue.id
-    incidents.add(region.id, issue.id, mention, detection.id)
-    return "new"
+    return issue
 
 
 def _detection(

@@ -31,7 +31,6 @@ from db.models import (
     Detection,
     Filing,
     FollowUp,
-    Issue,
     IssueStatus,
     RejectReason,
     Report,
@@ -42,6 +41,7 @@ from db.session import WriteLockBusy, write_transaction
 from db.workflow import TransitionError, label, transition
 from flows.queueing import queue_issue
 from flows.runtime import Runtime
+from flows.triage_service import open_issue
 from nlp.redact import redact
 from services import notifications
 from services.lapor.protocol import FIELD_LIMITS
@@ -152,9 +152,31 @@ def _load(session: Session, report_id: int, actor: Actor, expected_version: int 
     return report
 
 
+ADMIN = (Role.OPERATOR, Role.MANAGER)
+
+
 def _require_role(actor: Actor, *roles: Role | None) -> None:
     if actor.role not in roles:
         raise Forbidden(f"{actor.name} ({actor.role or 'sistem'}) tidak boleh melakukan ini")
+
+
+def _change(
+    runtime: Runtime,
+    report_id: int,
+    to: ReportStatus,
+    *,
+    actor: Actor,
+    expected_version: int | None,
+    roles: tuple[Role | None, ...] = ADMIN,
+    reason: str = "",
+    authority_body: str | None = None,
+) -> ReportState:
+    """An action that is one status change and nothing else."""
+    _require_role(actor, *roles)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        transition(session, report, to, actor=actor.name, reason=reason, authority_body=authority_body)
+        return _state(session, report)
 
 
 def _state(session: Session, report: Report) -> ReportState:
@@ -267,7 +289,7 @@ def approve(
 ) -> ReportState:
     """Approve a queued report, with the operator's corrections, and write its filing intent; ``mode``
     chooses assisted entry (manual) for this report in a region that files through the API."""
-    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    _require_role(actor, *ADMIN)
     with _action(runtime) as session:
         report = _load(session, report_id, actor, expected_version)
         if report.status != S.QUEUED:
@@ -287,7 +309,7 @@ def return_to_review(
     runtime: Runtime, report_id: int, *, actor: Actor, reason: str, expected_version: int | None = None
 ) -> ReportState:
     """Undo an approval (or reopen a rejected / bukan-wewenang / postponed report) for another review."""
-    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    _require_role(actor, *ADMIN)
     with _action(runtime) as session:
         report = _load(session, report_id, actor, expected_version)
         if report.status == S.APPROVED:
@@ -306,7 +328,7 @@ def reject(
     expected_version: int | None = None,
 ) -> ReportState:
     """Reject a report with a reason code (bukan keluhan, duplikat, spam, data tidak cukup, lainnya)."""
-    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    _require_role(actor, *ADMIN)
     if code == RejectReason.OTHER and not reason.strip():
         raise ActionError(f"laporan #{report_id}: alasan 'lainnya' perlu keterangan")
     with _action(runtime) as session:
@@ -321,18 +343,16 @@ def postpone(
     runtime: Runtime, report_id: int, *, actor: Actor, reason: str, expected_version: int | None = None
 ) -> ReportState:
     """Tunda: wait for the completion the report needs; archived after the region's days if none comes."""
-    _require_role(actor, Role.OPERATOR, Role.MANAGER)
-    with _action(runtime) as session:
-        report = _load(session, report_id, actor, expected_version)
-        transition(session, report, S.POSTPONED, actor=actor.name, reason=reason)
-        return _state(session, report)
+    return _change(
+        runtime, report_id, S.POSTPONED, actor=actor, expected_version=expected_version, reason=reason
+    )
 
 
 def resume(
     runtime: Runtime, report_id: int, *, actor: Actor, reason: str, expected_version: int | None = None
 ) -> ReportState:
     """A postponed report got its completion: back to review, or back to filed if it was in LAPOR!."""
-    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    _require_role(actor, *ADMIN)
     with _action(runtime) as session:
         report = _load(session, report_id, actor, expected_version)
         if report.status != S.POSTPONED:
@@ -352,21 +372,24 @@ def not_authority(
     expected_version: int | None = None,
 ) -> ReportState:
     """Bukan wewenang: not this government's to handle; ``body`` names whose it is."""
-    _require_role(actor, Role.OPERATOR, Role.MANAGER)
-    with _action(runtime) as session:
-        report = _load(session, report_id, actor, expected_version)
-        transition(session, report, S.NOT_AUTHORITY, actor=actor.name, reason=reason, authority_body=body)
-        return _state(session, report)
+    return _change(
+        runtime,
+        report_id,
+        S.NOT_AUTHORITY,
+        actor=actor,
+        expected_version=expected_version,
+        reason=reason,
+        authority_body=body,
+    )
 
 
 def archive(
     runtime: Runtime, report_id: int, *, actor: Actor, reason: str, expected_version: int | None = None
 ) -> ReportState:
-    _require_role(actor, Role.OPERATOR, Role.MANAGER)
-    with _action(runtime) as session:
-        report = _load(session, report_id, actor, expected_version)
-        transition(session, report, S.ARCHIVED, actor=actor.name, reason=reason)
-        return _state(session, report)
+    """Arsipkan."""
+    return _change(
+        runtime, report_id, S.ARCHIVED, actor=actor, expected_version=expected_version, reason=reason
+    )
 
 
 def forward_filed(
@@ -403,7 +426,7 @@ def record_tracking_id(
     expected_version: int | None = None,
 ) -> ReportState:
     """The operator typed the report into LAPOR! (assisted entry) and records the tracking ID it got."""
-    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    _require_role(actor, *ADMIN)
     try:
         tracking = parse_tracking_id(tracking_id)
     except InvalidTrackingId as exc:
@@ -426,7 +449,7 @@ def record_tracking_id(
 
 def retry_filing(runtime: Runtime, report_id: int, *, actor: Actor) -> ReportState:
     """Send a filing that was given up again, now (after the cause was fixed)."""
-    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    _require_role(actor, *ADMIN)
     with _action(runtime) as session:
         report = _load(session, report_id, actor, None)
         filing = _filing_of(session, report)
@@ -452,7 +475,7 @@ def reroute(
 ) -> ReportState:
     """Send a report to another OPD. Before filing it is a correction; after, a new disposisi with a fresh
     follow-up deadline (the earlier one stays in the audit log)."""
-    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    _require_role(actor, *ADMIN)
     with _action(runtime) as session:
         report = _load(session, report_id, actor, expected_version)
         agency = _agency(session, report, agency_code)
@@ -478,7 +501,7 @@ def forward(
     runtime: Runtime, report_id: int, *, actor: Actor, reason: str = "", expected_version: int | None = None
 ) -> ReportState:
     """Disposisi of a filed report (one an OPD returned, or one filed without forwarding) to its OPD."""
-    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    _require_role(actor, *ADMIN)
     with _action(runtime) as session:
         report = _load(session, report_id, actor, expected_version)
         forward_filed(session, runtime, report, actor=actor.name, reason=reason)
@@ -489,11 +512,15 @@ def acknowledge(
     runtime: Runtime, report_id: int, *, actor: Actor, note: str = "", expected_version: int | None = None
 ) -> ReportState:
     """The OPD's liaison takes the report up ("diterima")."""
-    _require_role(actor, Role.OPD, Role.OPERATOR, Role.MANAGER)
-    with _action(runtime) as session:
-        report = _load(session, report_id, actor, expected_version)
-        transition(session, report, S.ACKNOWLEDGED, actor=actor.name, reason=note)
-        return _state(session, report)
+    return _change(
+        runtime,
+        report_id,
+        S.ACKNOWLEDGED,
+        actor=actor,
+        expected_version=expected_version,
+        roles=(Role.OPD, *ADMIN),
+        reason=note,
+    )
 
 
 def answer(
@@ -506,7 +533,7 @@ def answer(
     now: datetime | None = None,
 ) -> ReportState:
     """The OPD's tindak lanjut: recorded, and the report is followed up (auto-close clock starts)."""
-    _require_role(actor, Role.OPD, Role.OPERATOR, Role.MANAGER)
+    _require_role(actor, Role.OPD, *ADMIN)
     body = redact(text.strip())
     if len(body) < 10:
         raise ActionError(f"laporan #{report_id}: tindak lanjut terlalu pendek (minimal 10 karakter)")
@@ -529,7 +556,7 @@ def return_not_ours(
     runtime: Runtime, report_id: int, *, actor: Actor, reason: str, expected_version: int | None = None
 ) -> ReportState:
     """The OPD returns a report as not its own: back to the admin (filed) to re-route, with the reason."""
-    _require_role(actor, Role.OPD, Role.OPERATOR, Role.MANAGER)
+    _require_role(actor, Role.OPD, *ADMIN)
     with _action(runtime) as session:
         report = _load(session, report_id, actor, expected_version)
         if report.status not in (S.FORWARDED, S.ACKNOWLEDGED):
@@ -546,11 +573,15 @@ def close(
     runtime: Runtime, report_id: int, *, actor: Actor, reason: str = "", expected_version: int | None = None
 ) -> ReportState:
     """Selesai: the follow-up settled the complaint."""
-    _require_role(actor, Role.OPERATOR, Role.MANAGER, None)
-    with _action(runtime) as session:
-        report = _load(session, report_id, actor, expected_version)
-        transition(session, report, S.CLOSED, actor=actor.name, reason=reason)
-        return _state(session, report)
+    return _change(
+        runtime,
+        report_id,
+        S.CLOSED,
+        actor=actor,
+        expected_version=expected_version,
+        roles=(*ADMIN, None),
+        reason=reason,
+    )
 
 
 # -- issues: merge and split ---------------------------------------------------------------------------------
@@ -568,7 +599,7 @@ def merge(
 ) -> ReportState:
     """Two reports are one incident: the second's mentions join the first's issue; the second report is
     rejected as a duplicate of the first. The absorbed one must not be in LAPOR! already."""
-    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    _require_role(actor, *ADMIN)
     if keep_report_id == absorb_report_id:
         raise ActionError("laporan tidak bisa digabung dengan dirinya sendiri")
     keep_version, absorb_version = expected_versions or (None, None)
@@ -630,7 +661,7 @@ def split(
 ) -> ReportState:
     """One mention of an issue is a different incident: it becomes its own issue with its own queued report.
     Returns the new report."""
-    _require_role(actor, Role.OPERATOR, Role.MANAGER)
+    _require_role(actor, *ADMIN)
     with _action(runtime) as session:
         report = _load(session, report_id, actor, expected_version)
         issue = report.issue
@@ -643,22 +674,7 @@ def split(
         if (count or 0) < 2:
             raise ActionError(f"laporan #{report.id} hanya punya satu sebutan: tidak ada yang bisa dipisah")
         document = detection.document
-        new_issue = Issue(
-            region_id=issue.region_id,
-            title=redact(document.title or issue.title),
-            function=detection.function,
-            kecamatan_code=detection.kecamatan_code,
-            desa_code=detection.desa_code,
-            agency_id=detection.agency_id,
-            place_status=detection.place_status,
-            urgent=detection.urgent,
-            priority=detection.priority,
-            first_seen_at=document.published_at or document.fetched_at,
-            last_seen_at=document.fetched_at,
-        )
-        session.add(new_issue)
-        session.flush()
-        detection.issue_id = new_issue.id
+        new_issue = open_issue(session, issue.region_id, detection, document)
         issue.mention_count = max(1, issue.mention_count - 1)
         if not report.tracking_id:
             report.source_links = [url for url in report.source_links if url != document.url]

@@ -17,6 +17,7 @@ cool-down rather than failing each report. Every failure is kept on the filing (
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -237,11 +238,16 @@ def deliver_filings(runtime: Runtime, *, worker: str, limit: int | None = None) 
                 summary.replayed += receipt.replayed
         summary.held = len(held)
     finally:
-        for adapter in adapters.values():
-            close = getattr(adapter, "close", None)
-            if close is not None:
-                close()
+        close_all(adapters.values())
     return summary
+
+
+def close_all(adapters: Iterable[LaporAdapter]) -> None:
+    """Close the adapters that hold a connection (ApiAdapter keeps one alive)."""
+    for adapter in adapters:
+        close = getattr(adapter, "close", None)
+        if close is not None:
+            close()
 
 
 def held_regions(session: Session, now: datetime) -> list[tuple[Region, LaporBreaker]]:

@@ -21,7 +21,7 @@ from db.models import Filing, FollowUp, LaporBreaker, Region, Report, ReportStat
 from db.session import WriteLockBusy, write_transaction
 from db.workflow import transition
 from flows.runtime import Runtime
-from services.filing import adapter_for, breaker_of, region_held
+from services.filing import adapter_for, breaker_of, close_all, region_held
 from services.lapor.protocol import LaporAdapter, LaporError, LaporNotFound, RemoteStatus
 from services.lapor.resilience import BreakerState, after_failure, after_success
 
@@ -162,8 +162,5 @@ def sync_statuses(runtime: Runtime, *, limit: int = 500) -> SyncSummary:
             except (StaleDataError, WriteLockBusy):
                 summary.skipped += 1  # changed by someone meanwhile: the next sync looks again
     finally:
-        for adapter in adapters.values():
-            close = getattr(adapter, "close", None)
-            if close is not None:
-                close()
+        close_all(adapters.values())
     return summary
