@@ -359,8 +359,12 @@ _PLACE_PREFIXES = (
     *(rf"perum{_DOT_OR_SPACE}", r"kompleks[ \t]+", r"komplek[ \t]+", rf"komp{_DOT_OR_SPACE}", r"griya[ \t]+"),
     *(r"villa[ \t]+", r"residence[ \t]+", r"cluster[ \t]+"),
 )
-# a word of a street or estate name, in any case, but not the house part that follows it
-_PLACE_WORD = r"(?!(?i:no|nomor|nomer|blok|rt|rw)(?![\w'\u2019]))(?:[^\W\d_][\w'\u2019-]{0,29}\.?|\d{1,3})"
+# a word of a street or estate name, in any case, but not the house part that follows it, nor the start of
+# another street: in "Jalan berlubang di depan Jl. Mawar No. 12" the address is "Jl. Mawar No. 12" only
+_PLACE_WORD = (
+    r"(?!(?i:no|nomor|nomer|blok|rt|rw|jalan|jln?|gang|gg)(?![\w'\u2019]))"
+    r"(?:[^\W\d_][\w'\u2019-]{0,29}\.?|\d{1,3})"
+)
 # atomic: the words never include the house part, so giving some back could not help
 _PLACE = (
     "(?:"

@@ -162,3 +162,17 @@ def test_one_megabyte_takes_less_than_a_second(text: str) -> None:
     started = time.process_time()
     redact(text)
     assert time.process_time() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Jalan berlubang di depan Jl. Mawar No. 12", "Jalan berlubang di depan [ALAMAT]"),
+        ("Gang sempit di Jl. Kenanga No. 3 RT 02 tergenang", "Gang sempit di [ALAMAT] tergenang"),
+        ("Jalan rusak, rumah di Gg. Damai No 7 retak", "Jalan rusak, rumah di [ALAMAT] retak"),
+    ],
+)
+def test_an_address_starts_at_its_own_street_word(text: str, expected: str) -> None:
+    """A street word used as a common noun before the address ("Jalan berlubang di depan ...") is not part
+    of the address: only the nearest street, with its house number, is redacted."""
+    assert redact(text) == expected
