@@ -8,7 +8,8 @@ A report runs up to three clocks, each started by ``db.workflow`` when it entere
 - settlement (filed until closed, calendar days), escalated to the ``manager`` when it passes.
 Each warning and each ladder step is a ``DeadlineAlert`` row, unique per report, stage and level (the level
 carries the due time, so a re-routed report's new deadline warns afresh): however often the job runs, each is
-raised and notified once.
+raised and notified once. A job that looks late (several levels reached since its last run) raises them all
+but sends only the highest.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from db.base import utcnow
 from db.deadlines import crossed_levels, progress, working_days_overdue
 from db.escalation import EscalationStep, due_steps
-from db.models import DeadlineAlert, Region, Report, ReportStatus
+from db.models import Agency, DeadlineAlert, Region, Report, ReportStatus
 from db.session import WriteLockBusy, write_transaction
 from db.workflow import transition
 from flows.runtime import Runtime
-from services.notifications import queue_message, report_view
+from services.notifications import contact_for, queue_message, report_view
 from services.notify.render import render_deadline_warning, render_escalation, report_payload
 
 ACTOR = "system:deadlines"
@@ -100,6 +101,34 @@ def _raise_alert(session: Session, report: Report, clock: Clock, level: str) -> 
     return alert
 
 
+# How an escalation names whom it reaches when the contact carries no ``name`` of its own (region contacts
+# usually do, agency contacts usually do not); an agency rung is followed by the agency's name.
+RUNG_LABELS = {"liaison": "Pejabat Penghubung", "kepala_dinas": "Kepala", "sekda": "Sekretaris Daerah"}
+
+
+def _addressee(report: Report, rung: str, agency: Agency | None) -> str:
+    """Whom an escalation step reaches, in words: "Kepala Dinas Pekerjaan Umum dan Penataan Ruang"."""
+    named = contact_for(report.region, agency, rung).get("name")
+    if named:
+        return str(named)
+    label = RUNG_LABELS.get(rung, rung.replace("_", " "))
+    if agency is None:
+        return label
+    return f"{label} {agency.name if rung == 'kepala_dinas' else agency.short_name}"
+
+
+def _escalation_labels(stage: str, step: int, days: int, addressee: str) -> tuple[str, str]:
+    """The step ("tahap 2, Kepala Dinas ...") and the delay ("2 hari kerja") as ``render_escalation`` takes
+    them, in Bahasa Indonesia: the OPD's ladder counts steps, the admin's clocks name their deadline."""
+    if stage == "first_followup":
+        step_label = f"tahap {step + 1}, {addressee}"
+    else:
+        step_label = f"batas {STAGE_LABELS[stage]}, {addressee}"
+    if stage == "settlement":  # calendar days
+        return step_label, f"{days} hari" if days else "kurang dari 1 hari"
+    return step_label, f"{days} hari kerja" if days else "kurang dari 1 hari kerja"
+
+
 def _notify(
     session: Session,
     runtime: Runtime,
@@ -109,18 +138,19 @@ def _notify(
     rendered_kind: str,
     *,
     percent: int = 0,
+    step: int = 0,
     overdue_days: int = 0,
 ) -> None:
     view = report_view(runtime.settings, report, alert.due_at)
+    agency = report.agency if rung not in report.region.contacts else None
     if rendered_kind == "warning":
         rendered = render_deadline_warning(view, percent)
         payload = report_payload("peringatan_tenggat", view)
     else:
-        step = rung.replace("_", " ").title()
-        overdue = f"{overdue_days} hari kerja melewati batas {STAGE_LABELS[alert.stage]}"
-        rendered = render_escalation(view, step, overdue)
+        addressee = _addressee(report, rung, agency)
+        labels = _escalation_labels(alert.stage, step, overdue_days, addressee)
+        rendered = render_escalation(view, *labels)
         payload = report_payload("eskalasi", view)
-    agency = report.agency if rung not in report.region.contacts else None
     rows = queue_message(
         session,
         region=report.region,
@@ -135,6 +165,32 @@ def _notify(
     alert.notified = len(rows)
 
 
+def _warn(
+    session: Session,
+    runtime: Runtime,
+    report: Report,
+    clock: Clock,
+    used: float,
+    rung: str,
+    summary: DeadlineSummary,
+) -> None:
+    """Raise the warning levels ``used`` has reached and not raised yet, and send only the highest: a job
+    that first looks at 95 % (it was down, or the report arrived late) says "90 %" once, rather than three
+    reminders at once of which two are out of date."""
+    raised = []
+    for percent in crossed_levels(used):
+        alert = _raise_alert(session, report, clock, str(percent))
+        if alert is not None:
+            raised.append((percent, alert))
+    if not raised:
+        return
+    percent, alert = raised[-1]
+    for _, missed in raised[:-1]:
+        missed.note = f"tidak dikirim: digantikan peringatan {percent}%"
+    _notify(session, runtime, report, alert, rung, "warning", percent=percent)
+    summary.warnings += 1
+
+
 def _watch_report(
     session: Session, runtime: Runtime, report: Report, now: datetime, summary: DeadlineSummary
 ) -> None:
@@ -143,21 +199,8 @@ def _watch_report(
     for clock in running_clocks(report):
         used = clock_progress(report, clock, now)
         admin_side = clock.stage != "first_followup"
-        for percent in crossed_levels(used):
-            if used >= 1:
-                break  # past due: the ladder speaks now, not a reminder
-            alert = _raise_alert(session, report, clock, str(percent))
-            if alert is not None:
-                _notify(
-                    session,
-                    runtime,
-                    report,
-                    alert,
-                    "manager" if admin_side else "liaison",
-                    "warning",
-                    percent=percent,
-                )
-                summary.warnings += 1
+        if used < 1:  # past due, the ladder speaks instead of a reminder
+            _warn(session, runtime, report, clock, used, "manager" if admin_side else "liaison", summary)
         if now <= clock.due:
             continue
         if clock.stage == "settlement":
@@ -170,7 +213,7 @@ def _watch_report(
         for index, rung in steps:
             alert = _raise_alert(session, report, clock, f"step{index}")
             if alert is not None:
-                _notify(session, runtime, report, alert, rung, "escalation", overdue_days=days)
+                _notify(session, runtime, report, alert, rung, "escalation", step=index, overdue_days=days)
                 summary.escalations += 1
 
 

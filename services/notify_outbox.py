@@ -81,14 +81,19 @@ def _send(settings: Settings, message: _Message) -> str | None:
     raise DeliveryFailed(f"saluran {message.channel!r} tidak dikenal", retryable=False)
 
 
-def _claim(runtime: Runtime, worker: str, summary: DeliverySummary) -> _Message | None:
+def _claim(runtime: Runtime, worker: str, summary: DeliverySummary, tried: set[int]) -> _Message | None:
+    """The next due row that this run has not tried yet (``tried`` collects them), claimed with a lease."""
     settings = runtime.settings
     with write_transaction(runtime.sessions) as session:
         while True:
             now = utcnow()
-            row = session.scalar(due(Notification, now))
+            query = due(Notification, now)
+            if tried:
+                query = query.where(Notification.id.not_in(tried))
+            row = session.scalar(query)
             if row is None:
                 return None
+            tried.add(row.id)
             if row.channel == NO_CONTACT:
                 region = session.get_one(Region, row.region_id)
                 agency = session.get(Agency, row.agency_id) if row.agency_id else None
@@ -169,11 +174,16 @@ def _record(
 
 
 def deliver_notifications(runtime: Runtime, *, worker: str, limit: int = 200) -> DeliverySummary:
-    """Send due notifications (at most ``limit``) and record each outcome."""
+    """Send due notifications (at most ``limit``) and record each outcome.
+
+    A run tries each row at most once: a failed row waits out its back-off for a later run, even when the
+    back-off is shorter than the run, so a server that is down is not asked again and again in one run
+    (which would spend every attempt within seconds and give the message up)."""
     summary = DeliverySummary()
+    tried: set[int] = set()
     for _ in range(limit):
         try:
-            message = _claim(runtime, worker, summary)
+            message = _claim(runtime, worker, summary, tried)
         except WriteLockBusy:
             summary.lock_busy = True
             break

@@ -87,9 +87,12 @@ def entry_text_for(runtime: Runtime, report_id: int) -> str:
         return entry_text(submission_for(report, filing.idempotency_key), report.region.brand, report.id)
 
 
-def deadline_rows(runtime: Runtime, *, region_code: str | None = None) -> list[dict[str, Any]]:
-    """Every running deadline that is half used or more, per OPD: due soon (>= 50 %) and overdue."""
-    now = utcnow()
+def deadline_rows(
+    runtime: Runtime, *, region_code: str | None = None, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Every running deadline that is half used or more at ``now`` (default: the present), per OPD: due soon
+    (>= 50 %) and overdue. ``now`` is the clock ``check_deadlines`` takes, so both can read one moment."""
+    now = now or utcnow()
     rows: list[dict[str, Any]] = []
     with runtime.sessions() as session:
         query = select(Report).where(Report.status.in_([s.value for s in ReportStatus if s not in _DONE]))
@@ -111,7 +114,8 @@ def deadline_rows(runtime: Runtime, *, region_code: str | None = None) -> list[d
                         "status": label(report.status),
                     }
                 )
-    rows.sort(key=lambda r: (r["opd"], r["keadaan"] != "lewat tenggat", r["laporan"]))
+    # OPDs in the order people read them ("Dinas Perkim" before "Dinas PUPR"), overdue first within each
+    rows.sort(key=lambda r: (r["opd"].casefold(), r["keadaan"] != "lewat tenggat", r["laporan"]))
     return rows
 
 

@@ -1,18 +1,24 @@
 """Service test fixtures: the fake SP4N-LAPOR! (one server process per test module, ``lapor_server``, emptied
-before each test that asks for its control client, ``lapor``), a report to file (``submission``), and a real
-database with reports in it (``desk``) for the workflow, filing and notification tests."""
+before each test that asks for its control client, ``lapor``), a report to file (``submission``), a real
+database with reports in it (``desk``) for the workflow, filing and notification tests, and for delivery and
+the clock: ``reconfigured`` settings, a real SMTP ``mailbox`` and ``forward_at`` a chosen moment."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from config.schema import LaporMode
 from config.settings import Settings
 from db.models import (
     Agency,
@@ -24,17 +30,22 @@ from db.models import (
     Notification,
     Region,
     Report,
+    ReportStatus,
     Source,
 )
-from db.session import transaction
+from db.session import transaction, write_transaction
+from db.workflow import transition
 from fakes.lapor_process import FakeLaporControl, running_lapor_server
 from fakes.lapor_server import FAKE_TOKEN
+from fakes.smtp_sink import running_smtp_sink
 from flows.queueing import queue_issue
 from flows.runtime import Runtime
 from flows.setup import initialise
+from services import actions
 from services.actions import Actor
 from services.lapor.api import ApiAdapter
 from services.lapor.protocol import Submission
+from services.notifications import queue_forwarded
 
 
 @pytest.fixture(scope="module")
@@ -233,3 +244,83 @@ def lapor_env(lapor: FakeLaporControl, monkeypatch: pytest.MonkeyPatch) -> FakeL
     monkeypatch.setenv("PANTAU_LAPOR_URL_6408", lapor.base_url)
     monkeypatch.setenv("PANTAU_LAPOR_TOKEN_6408", FAKE_TOKEN)
     return lapor
+
+
+# -- delivery and the clock: a mailbox on a real SMTP server, settings changed per test, reports forwarded at
+# a chosen moment (for test_notify_outbox, test_deadline_watch and test_digest) -----------------------------
+
+
+@pytest.fixture
+def reconfigured(desk: Desk) -> Iterator[Callable[..., Runtime]]:
+    """``reconfigured(smtp_host=..., ...)``: a Runtime on the desk's database whose settings differ as given
+    (an SMTP server, a bot token, fewer attempts); closed after the test."""
+    made: list[Runtime] = []
+
+    def make(**changes: Any) -> Runtime:
+        runtime = Runtime(desk.runtime.settings.model_copy(update=changes))
+        made.append(runtime)
+        return runtime
+
+    yield make
+    for runtime in made:
+        runtime.close()
+
+
+@dataclass
+class Mailbox:
+    """A real SMTP server (aiosmtpd) writing .eml files into ``folder``, and a Runtime that mails to it."""
+
+    folder: Path
+    runtime: Runtime
+
+    def messages(self) -> list[EmailMessage]:
+        """Every message the server accepted, oldest first, with the envelope as X-Sink-* headers."""
+        found = []
+        for path in sorted(self.folder.glob("*.eml")):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            assert isinstance(message, EmailMessage)
+            found.append(message)
+        return found
+
+
+MAIL_SENDER = "Pantau Kutai Timur <pantau@kutaitimur.example>"
+
+
+@pytest.fixture
+def mailbox(reconfigured: Callable[..., Runtime], tmp_path: Path) -> Iterator[Mailbox]:
+    folder = tmp_path / "mail"
+    with running_smtp_sink(folder) as (host, port):
+        runtime = reconfigured(
+            smtp_host=host,
+            smtp_port=port,
+            smtp_security="none",
+            mail_sender=MAIL_SENDER,
+            smtp_timeout_seconds=5,
+        )
+        yield Mailbox(folder, runtime)
+
+
+@pytest.fixture
+def forward_at(desk: Desk, operator: Actor) -> Callable[..., int]:
+    """``forward_at(moment, agency="PUPR", ...)``: a report approved, filed and forwarded (disposisi, with its
+    notification) at ``moment``; returns its id. Further keywords go to ``desk.report``.
+
+    Set-up with a controlled clock: ``actions.record_tracking_id`` stamps the real time and
+    ``actions.forward_filed`` takes no ``now``, so the two workflow steps they run (filed, then forwarded, and
+    the forwarded notification) are run here through ``db.workflow.transition(now=moment)``.
+    """
+
+    def forward(moment: datetime, *, agency: str = "PUPR", **report: Any) -> int:
+        report_id = desk.report(agency=agency, **report)
+        actions.approve(desk.runtime, report_id, actor=operator, mode=LaporMode.MANUAL)
+        with write_transaction(desk.runtime.sessions) as session:
+            row = session.get_one(Report, report_id)
+            tracking = f"{5000000 + report_id}"
+            transition(
+                session, row, ReportStatus.FILED, actor=operator.name, tracking_id=tracking, now=moment
+            )
+            transition(session, row, ReportStatus.FORWARDED, actor=operator.name, now=moment)
+            queue_forwarded(session, desk.runtime.settings, row)
+        return report_id
+
+    return forward
