@@ -42,6 +42,9 @@ TRANSITIONS: dict[ReportStatus, frozenset[ReportStatus]] = {
     S.ARCHIVED: frozenset(),
 }
 
+# Statuses in which nothing more is expected of anyone (rejected and bukan wewenang may still be reopened).
+ENDED = frozenset({S.CLOSED, S.REJECTED, S.ARCHIVED, S.NOT_AUTHORITY})
+
 LABELS: dict[ReportStatus, str] = {
     S.QUEUED: "menunggu tinjauan",
     S.APPROVED: "disetujui",

@@ -393,10 +393,16 @@ def archive(
 
 
 def forward_filed(
-    session: Session, runtime: Runtime, report: Report, *, actor: str, reason: str = ""
+    session: Session,
+    runtime: Runtime,
+    report: Report,
+    *,
+    actor: str,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> None:
     """Disposisi of a filed report to its OPD, and the notifications that tell the OPD (same transaction)."""
-    transition(session, report, S.FORWARDED, actor=actor, reason=reason)
+    transition(session, report, S.FORWARDED, actor=actor, reason=reason, now=now)
     notifications.queue_forwarded(session, runtime.settings, report)
 
 
@@ -414,7 +420,7 @@ def record_filed(
         filing.done_at = now
         filing.lease_until = None
     transition(session, report, S.FILED, actor=actor, tracking_id=tracking_id, now=now)
-    forward_filed(session, runtime, report, actor=actor)
+    forward_filed(session, runtime, report, actor=actor, now=now)
 
 
 def record_tracking_id(

@@ -129,18 +129,20 @@ def region_held(breaker: LaporBreaker | None, region: Region, now: datetime) -> 
     return not allows(BreakerState(breaker.failures, breaker.opened_at), now, _cool_down(region))
 
 
-def _claim_one(runtime: Runtime, worker: str, held: set[int]) -> _Claim | None:
-    """Claim the next due filing of a region whose breaker lets a request out; None when there is none."""
+def _claim_one(runtime: Runtime, worker: str, held: set[int], tried: set[int]) -> _Claim | None:
+    """Claim the next due filing of a region whose breaker lets a request out and that this run has not tried
+    yet (``tried`` collects them); None when there is none."""
     settings = runtime.settings
     with write_transaction(runtime.sessions) as session:
         while True:
             now = utcnow()
             query = due(Filing, now).where(
-                Filing.mode == LaporMode.API, Filing.region_id.not_in(held or {-1})
+                Filing.mode == LaporMode.API, Filing.region_id.not_in(held), Filing.id.not_in(tried)
             )
             filing = session.scalar(query)
             if filing is None:
                 return None
+            tried.add(filing.id)
             report = filing.report
             region = report.region
             breaker = breaker_of(session, region.id)
@@ -212,12 +214,13 @@ def deliver_filings(runtime: Runtime, *, worker: str, limit: int | None = None) 
     """Send every due api-mode filing (at most ``limit``, default the settings' batch) and record each."""
     summary = FilingSummary()
     held: set[int] = set()
+    tried: set[int] = set()  # one try per filing per run: a failure waits out its back-off for a later run
     budget = limit or runtime.settings.filing_batch_size
     adapters: dict[int, LaporAdapter] = {}
     try:
         for _ in range(budget):
             try:
-                claim = _claim_one(runtime, worker, held)
+                claim = _claim_one(runtime, worker, held, tried)
             except WriteLockBusy:
                 summary.lock_busy = True
                 break

@@ -17,6 +17,7 @@ from config.settings import Settings
 from db.base import utcnow
 from db.models import Agency, DeliveryState, Notification, Region, Report
 from db.session import WriteLockBusy, write_transaction
+from db.workflow import ENDED
 from flows.runtime import Runtime
 from services.notifications import NO_CONTACT, queue_message
 from services.notify.email import SmtpConfig, send_email
@@ -118,7 +119,7 @@ def _claim(runtime: Runtime, worker: str, summary: DeliverySummary, tried: set[i
                     continue
                 row.attempts += 1
                 missing = DeliveryFailed(row.last_error or "tidak ada kontak", retryable=True)
-                _fail(settings, row, missing, summary)
+                _fail(settings, row, missing, summary, keep_trying=_still_matters(row, report))
                 continue
             row.state = DeliveryState.SENDING
             row.attempts += 1
@@ -134,11 +135,25 @@ def _claim(runtime: Runtime, worker: str, summary: DeliverySummary, tried: set[i
             )
 
 
-def _fail(settings: Settings, row: Notification, error: DeliveryFailed, summary: DeliverySummary) -> None:
+def _still_matters(row: Notification, report: Report | None) -> bool:
+    """A message waiting for a contact is kept (retried at the capped back-off, never given up) while its
+    report is still open: the OPD must hear of a disposisi or an overdue deadline whenever the YAML gets its
+    address. A digest, or a message about a report that has ended, is given up like any other failure."""
+    return row.kind != "digest" and report is not None and report.status not in ENDED
+
+
+def _fail(
+    settings: Settings,
+    row: Notification,
+    error: DeliveryFailed,
+    summary: DeliverySummary,
+    *,
+    keep_trying: bool = False,
+) -> None:
     now = utcnow()
     row.last_error = error.reason[:1000]
     row.lease_until = None
-    if error.retryable and row.attempts < settings.delivery_max_attempts:
+    if error.retryable and (keep_trying or row.attempts < settings.delivery_max_attempts):
         row.state = DeliveryState.PENDING
         row.next_attempt_at = next_try(settings, row.attempts, now)
         summary.retrying += 1

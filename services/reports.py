@@ -22,7 +22,7 @@ from db.models import (
     Report,
     ReportStatus,
 )
-from db.workflow import label
+from db.workflow import ENDED, label
 from flows.runtime import Runtime
 from services.actions import NotFound
 from services.deadline_watch import clock_progress, running_clocks
@@ -95,7 +95,7 @@ def deadline_rows(
     now = now or utcnow()
     rows: list[dict[str, Any]] = []
     with runtime.sessions() as session:
-        query = select(Report).where(Report.status.in_([s.value for s in ReportStatus if s not in _DONE]))
+        query = select(Report).where(Report.status.in_([s.value for s in ReportStatus if s not in ENDED]))
         if region_code:
             query = query.join(Region, Report.region_id == Region.id).where(Region.code == region_code)
         for report in session.scalars(query.order_by(Report.id)):
@@ -117,9 +117,6 @@ def deadline_rows(
     # OPDs in the order people read them ("Dinas Perkim" before "Dinas PUPR"), overdue first within each
     rows.sort(key=lambda r: (r["opd"].casefold(), r["keadaan"] != "lewat tenggat", r["laporan"]))
     return rows
-
-
-_DONE = (ReportStatus.CLOSED, ReportStatus.REJECTED, ReportStatus.ARCHIVED, ReportStatus.NOT_AUTHORITY)
 
 
 def delivery_problems(runtime: Runtime, *, region_code: str | None = None) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from config.schema import LaporMode
 from db.local_time import local_display
-from db.models import Agency, DeliveryState, Notification, Region
+from db.models import Agency, DeliveryState, Notification, Region, Report
 from db.session import transaction
 from fakes.smtp_sink import running_smtp_sink
 from fakes.telegram_api import running_telegram_api
@@ -342,3 +342,19 @@ def test_two_workers_at_once_deliver_every_message_exactly_once(desk, operator, 
     assert all(r.state == DeliveryState.DONE and r.attempts == 1 for r in rows)
     assert summaries["a"].sent + summaries["b"].sent == len(reports)
     assert {r.claimed_by for r in rows} == {"a", "b"}, summaries
+
+
+def test_a_message_waiting_for_a_contact_is_kept_while_its_report_is_open(  # type: ignore[no-untyped-def]
+    desk, operator, reconfigured
+) -> None:
+    report_id = _forwarded(desk, operator, function="BENCANA", agency="BPBD", title="Banjir di Bengalon")
+    runtime = reconfigured(delivery_max_attempts=2)
+    for attempt in range(1, 5):
+        deliver_notifications(runtime, worker="uji")
+        row = _only(desk, report_id)
+        assert (row.state, row.attempts) == (DeliveryState.PENDING, attempt)  # past the maximum: still waits
+        time.sleep(0.01)
+    with transaction(desk.runtime.sessions) as session:  # the report ends (closed in LAPOR!)
+        session.get_one(Report, report_id).status = "closed"
+    summary = deliver_notifications(runtime, worker="uji")
+    assert summary.failed == 1 and _only(desk, report_id).state == DeliveryState.FAILED
