@@ -30,6 +30,7 @@ from db.workflow import transition
 from flows.runtime import Runtime
 from services.notifications import contact_for, queue_message, report_view
 from services.notify.render import render_deadline_warning, render_escalation, report_payload
+from services.notify.views import StageWording
 
 ACTOR = "system:deadlines"
 S = ReportStatus
@@ -37,6 +38,11 @@ STAGE_LABELS = {
     "verification": "verifikasi dan disposisi",
     "first_followup": "tindak lanjut pertama",
     "settlement": "penyelesaian",
+}
+STAGE_MISSING = {  # what is still missing while the clock of a stage runs
+    "verification": "belum diverifikasi dan didisposisikan",
+    "first_followup": "belum ditindaklanjuti",
+    "settlement": "belum selesai",
 }
 
 
@@ -143,13 +149,18 @@ def _notify(
 ) -> None:
     view = report_view(runtime.settings, report, alert.due_at)
     agency = report.agency if rung not in report.region.contacts else None
+    addressee = _addressee(report, rung, agency)
+    wording = StageWording(
+        addressee=None if rung == "liaison" else addressee,
+        deadline=STAGE_LABELS[alert.stage],
+        missing=STAGE_MISSING[alert.stage],
+    )
     if rendered_kind == "warning":
-        rendered = render_deadline_warning(view, percent)
+        rendered = render_deadline_warning(view, percent, wording)
         payload = report_payload("peringatan_tenggat", view)
     else:
-        addressee = _addressee(report, rung, agency)
         labels = _escalation_labels(alert.stage, step, overdue_days, addressee)
-        rendered = render_escalation(view, *labels)
+        rendered = render_escalation(view, *labels, wording)
         payload = report_payload("eskalasi", view)
     rows = queue_message(
         session,

@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from nlp.redact import redact
-from services.notify.views import DigestView, ReportView
+from services.notify.views import FIRST_FOLLOW_UP, DigestView, ReportView, StageWording
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SUBJECT_TITLE_CHARS = 80  # the title's share of a subject line; mail clients cut around 100 characters
@@ -100,17 +100,22 @@ def render_forwarded(view: ReportView) -> Rendered:
     return _render("forwarded", subject, {"r": r, "brand": r.brand, "region_name": r.region_name})
 
 
-def render_deadline_warning(view: ReportView, percent: int) -> Rendered:
-    """A reminder that ``percent`` of the time for the follow-up has passed without one."""
+def render_deadline_warning(
+    view: ReportView, percent: int, stage: StageWording = FIRST_FOLLOW_UP
+) -> Rendered:
+    """A reminder that ``percent`` of the time for a deadline (``stage``: the OPD's follow-up by default)
+    has passed while its work is still missing."""
     r = _redacted(view)
     subject = _subject(
         r.brand, f"Pengingat tenggat laporan #{r.id} ({percent}% waktu berjalan): {_shortened(r.judul)}"
     )
-    context = {"r": r, "percent": percent, "brand": r.brand, "region_name": r.region_name}
+    context = {"r": r, "percent": percent, "s": stage, "brand": r.brand, "region_name": r.region_name}
     return _render("deadline_warning", subject, context)
 
 
-def render_escalation(view: ReportView, step_label: str, overdue_label: str) -> Rendered:
+def render_escalation(
+    view: ReportView, step_label: str, overdue_label: str, stage: StageWording = FIRST_FOLLOW_UP
+) -> Rendered:
     """An overdue report brought to the next level (``step_label``: "tahap 1, Kepala Dinas PUPR")."""
     r = _redacted(view)
     subject = _subject(
@@ -118,6 +123,7 @@ def render_escalation(view: ReportView, step_label: str, overdue_label: str) -> 
     )
     context = {
         "r": r,
+        "s": stage,
         "step_label": step_label,
         "overdue_label": overdue_label,
         "brand": r.brand,

@@ -49,3 +49,17 @@ class DigestView:
     overdue: tuple[ReportView, ...]
     console_url: str
     brand: str = "Pantau"
+
+
+@dataclass(frozen=True)
+class StageWording:
+    """How a reminder or an escalation names the deadline it is about, in Bahasa Indonesia: whom it greets
+    (``addressee``: "Pejabat Penghubung Dinas PUPR"), the deadline ("tindak lanjut") and what is still
+    missing ("belum ditindaklanjuti"). The default is the OPD's first follow-up."""
+
+    addressee: str | None = None  # None: the liaison of the report's agency
+    deadline: str = "tindak lanjut"
+    missing: str = "belum ditindaklanjuti"
+
+
+FIRST_FOLLOW_UP = StageWording()

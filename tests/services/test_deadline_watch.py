@@ -180,6 +180,15 @@ def test_an_overdue_verification_goes_to_the_regions_manager(desk) -> None:  # t
     assert before.warnings == 1 and _sent(desk, "warning") == [("manager", "email", MANAGER)]
     [reminder] = _subjects(desk, "warning")
     assert "(90% waktu berjalan)" in reminder
+    # worded for the admin's own deadline, not as an OPD's follow-up
+    with desk.runtime.sessions() as session:
+        bodies = [
+            n.body_text
+            for n in session.scalars(select(Notification).where(Notification.report_id == report_id))
+        ]
+    assert all("Pengelola pengaduan Diskominfo" in body for body in bodies)
+    assert all("belum diverifikasi dan didisposisikan" in body for body in bodies)
+    assert not any("Pejabat Penghubung" in body or "belum ditindaklanjuti" in body for body in bodies)
 
 
 def test_an_answered_report_closes_itself_after_the_autoclose_days(desk, forward_at) -> None:  # type: ignore[no-untyped-def]

@@ -132,7 +132,7 @@ def test_escalation_names_the_step_and_the_delay(make_report: Callable[..., Repo
     assert rendered.subject.startswith("[Lapor Paman] Eskalasi (tahap 1, Kepala Dinas PUPR) laporan #123")
     for part in (one_line(rendered.text), visible(rendered.html)[0]):
         assert "Eskalasi tahap 1, Kepala Dinas PUPR" in part
-        assert "melewati batas waktu 2 hari kerja" in part
+        assert "melewati batas waktu tindak lanjut 2 hari kerja" in part
 
 
 def test_missing_tracking_id_and_deadline_are_said_in_words(make_report: Callable[..., ReportView]) -> None:
