@@ -1,4 +1,5 @@
-"""The daily digest: per OPD (its new, due-soon and overdue reports) and per region for the manager.
+"""The daily digest: per OPD (its new, due-soon and overdue reports) and per region for the manager, on
+working days; "new" is what was forwarded since the previous working day's digest.
 
 Queued into the notification outbox once per recipient and local day (the event key carries the date), so
 the schedule may run the job more than once a day without a second digest. An OPD with nothing open gets no
@@ -16,10 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
+from db.deadlines import is_working_day
 from db.models import Agency, Region, Report, ReportStatus
 from db.session import WriteLockBusy, write_transaction
 from flows.runtime import Runtime
-from services.deadline_watch import clock_progress, running_clocks
+from services.deadline_watch import clock_progress, extra_holidays, running_clocks
 from services.notifications import queue_message, report_view
 from services.notify.render import render_digest
 from services.notify.views import DigestView, ReportView
@@ -49,7 +51,7 @@ class _Lists:
         return bool(self.new or self.due_soon or self.overdue)
 
 
-def _sort(runtime: Runtime, reports: list[Report], now: datetime) -> _Lists:
+def _sort(runtime: Runtime, reports: list[Report], now: datetime, since: datetime) -> _Lists:
     lists = _Lists([], [], [])
     for report in reports:
         clock = next((c for c in running_clocks(report) if c.stage == "first_followup"), None)
@@ -58,9 +60,20 @@ def _sort(runtime: Runtime, reports: list[Report], now: datetime) -> _Lists:
             lists.overdue.append(view)
         elif clock is not None and clock_progress(report, clock, now) >= DUE_SOON:
             lists.due_soon.append(view)
-        elif report.forwarded_at and now - report.forwarded_at <= timedelta(days=1):
+        elif report.forwarded_at and report.forwarded_at > since:
             lists.new.append(view)
     return lists
+
+
+def _previous_digest(region: Region, now: datetime) -> datetime:
+    """The same local time on the previous working day: when the last digest went out, so "new" in
+    Monday's digest covers Friday afternoon too."""
+    zone = ZoneInfo(region.timezone)
+    local = now.astimezone(zone)
+    day = local.date() - timedelta(days=1)
+    while not is_working_day(day, extra_holidays(region)):
+        day -= timedelta(days=1)
+    return datetime.combine(day, local.timetz())
 
 
 def queue_digests(runtime: Runtime, *, now: datetime | None = None) -> DigestSummary:
@@ -72,6 +85,9 @@ def queue_digests(runtime: Runtime, *, now: datetime | None = None) -> DigestSum
         with write_transaction(runtime.sessions) as session:
             for region in session.scalars(select(Region).order_by(Region.code)):
                 day = now.astimezone(ZoneInfo(region.timezone)).date()
+                if not is_working_day(day, extra_holidays(region)):
+                    continue  # offices are closed: the next working day's digest covers these days
+                since = _previous_digest(region, now)
                 reports = session.scalars(
                     select(Report).where(Report.region_id == region.id, Report.status.in_(WITH_OPD))
                 ).all()
@@ -82,7 +98,7 @@ def queue_digests(runtime: Runtime, *, now: datetime | None = None) -> DigestSum
                 region_lists = _Lists([], [], [])
                 for agency_id, own in sorted(by_agency.items()):
                     agency = session.get_one(Agency, agency_id)
-                    lists = _sort(runtime, own, now)
+                    lists = _sort(runtime, own, now, since)
                     region_lists.new += lists.new
                     region_lists.due_soon += lists.due_soon
                     region_lists.overdue += lists.overdue

@@ -129,3 +129,15 @@ def test_nothing_open_means_no_digest(desk, forward_at) -> None:  # type: ignore
     assert (quiet.agencies, quiet.managers) == (0, 0)
     assert (answered.agencies, answered.managers) == (0, 0)
     assert _digests(desk) == []
+
+
+def test_digests_go_out_on_working_days_and_monday_covers_friday(desk, forward_at) -> None:  # type: ignore[no-untyped-def]
+    friday_afternoon = forward_at(wita(2026, 11, 20, 15))  # Friday
+    saturday = queue_digests(desk.runtime, now=wita(2026, 11, 21, 7))
+    monday = queue_digests(desk.runtime, now=wita(2026, 11, 23, 7))
+
+    assert (saturday.agencies, saturday.managers) == (0, 0)  # offices are closed
+    assert (monday.agencies, monday.managers) == (1, 1)
+    [opd_digest] = [n for n in desk.notifications() if n.kind == "digest" and n.rung == "liaison"]
+    new_section = opd_digest.body_text.split("Laporan baru (")[1]
+    assert new_section.startswith("1)") and f"#{friday_afternoon}" in new_section, opd_digest.body_text
