@@ -345,7 +345,7 @@ def _demo_filing() -> None:
         return
     for line in filing.status_lines:
         _say(line)
-    _say(f"E-mail ke OPD tersimpan di var/mail/ ({filing.mail_files} berkas .eml)")
+    _say(f"E-mail ke OPD tersimpan di {filing.mail_dir} ({filing.mail_files} berkas .eml)")
     _say(f"Riwayat lengkap: .venv/bin/pantau report {filing.api_report}")
 
 

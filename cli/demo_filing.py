@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -38,6 +39,7 @@ REGION = "64.08"
 class DemoFiling:
     api_report: int
     manual_report: int
+    mail_dir: Path
     mail_files: int
     status_lines: list[str]
 
@@ -82,7 +84,7 @@ def run_demo_filing(say: Callable[[str], None]) -> DemoFiling | None:
 
 
 def _walk(
-    runtime: Runtime, lapor: FakeLaporControl, say: Callable[[str], None], lapor_url: str, mail_dir: object
+    runtime: Runtime, lapor: FakeLaporControl, say: Callable[[str], None], lapor_url: str, mail_dir: Path
 ) -> DemoFiling | None:
     picked = _pick_two(runtime)
     if len(picked) < 2:
@@ -115,9 +117,15 @@ def _walk(
     synced = sync_statuses(runtime)
     say(f"8. Sinkronisasi status dari LAPOR!: {synced}")
     say(f"9. Pemeriksaan tenggat: {check_deadlines(runtime)}")
-    mails = sorted(p.name for p in runtime.settings.var_dir.joinpath("mail").glob("*.eml"))
+    mails = sorted(mail_dir.glob("*.eml"))
     lines = [status_summary(runtime, report_id) for report_id in (api_id, manual_id)]
-    return DemoFiling(api_report=api_id, manual_report=manual_id, mail_files=len(mails), status_lines=lines)
+    return DemoFiling(
+        api_report=api_id,
+        manual_report=manual_id,
+        mail_dir=mail_dir,
+        mail_files=len(mails),
+        status_lines=lines,
+    )
 
 
 def _operator_types_into_lapor(runtime: Runtime, report_id: int, lapor_url: str) -> str:

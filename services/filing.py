@@ -31,9 +31,16 @@ from db.bulk import insert_new
 from db.models import DeliveryState, Filing, LaporBreaker, Region, Report, ReportStatus
 from db.session import WriteLockBusy, write_transaction
 from flows.runtime import Runtime
-from services.actions import record_filed
+from services.actions import ActionError, record_filed
 from services.lapor.api import ApiAdapter
-from services.lapor.protocol import LaporAdapter, LaporError, LaporUnauthorized, LaporUnavailable, Submission
+from services.lapor.protocol import (
+    LaporAdapter,
+    LaporError,
+    LaporRejected,
+    LaporUnauthorized,
+    LaporUnavailable,
+    Submission,
+)
 from services.lapor.resilience import BreakerState, after_failure, after_success, allows
 from services.outbox import due, next_try
 
@@ -42,6 +49,11 @@ ACTOR = "system:filing"
 
 class NotConfigured(LaporError):
     """The region's LAPOR! adapter lacks what it needs (its token's environment variable is not set)."""
+
+
+class Unrecordable(LaporError):
+    """LAPOR! took the report but Pantau cannot record its answer (a tracking ID another report already
+    has): not retried, since LAPOR! holds the report; an operator checks it in LAPOR!."""
 
 
 @dataclass
@@ -206,7 +218,7 @@ def _record_failure(runtime: Runtime, claim: _Claim, error: LaporError, summary:
             summary.retrying += 1
             return
         filing.state = DeliveryState.FAILED
-        filing.refused = not error.retryable and not whole_region
+        filing.refused = isinstance(error, LaporRejected) and not whole_region  # LAPOR! stored nothing
         summary.failed += 1
 
 
@@ -236,7 +248,14 @@ def deliver_filings(runtime: Runtime, *, worker: str, limit: int | None = None) 
             except LaporError as error:
                 _record_failure(runtime, claim, error, summary)
                 continue
-            if _record_success(runtime, claim, receipt.tracking_id, worker):
+            try:
+                recorded = _record_success(runtime, claim, receipt.tracking_id, worker)
+            except ActionError as refusal:  # e.g. a tracking ID Pantau already knows for another report
+                _record_failure(
+                    runtime, claim, Unrecordable(f"LAPOR! menerima laporan ini: {refusal}"), summary
+                )
+                continue
+            if recorded:
                 summary.filed += 1
                 summary.replayed += receipt.replayed
         summary.held = len(held)

@@ -149,6 +149,25 @@ def test_a_missing_or_refused_token_holds_the_region_without_failing_reports(  #
     assert lapor_env.reports()["reports"] == []
 
 
+def test_an_answer_pantau_cannot_record_fails_the_filing_without_stopping_the_worker(  # type: ignore[no-untyped-def]
+    api, lapor_env, operator
+) -> None:
+    (first,) = _approved(api, operator)
+    deliver_filings(api.runtime, worker="w1")
+    taken = api.get(first).tracking_id
+    with transaction(api.runtime.sessions) as session:  # another report holds the ID LAPOR! gives next
+        session.get_one(Report, first).tracking_id = str(int(str(taken)) + 1)
+    clashing, fine = _approved(api, operator, 2)
+    summary = deliver_filings(api.runtime, worker="w1")
+    assert (summary.filed, summary.failed) == (1, 1)
+    filing = api.filing(clashing)
+    assert filing.state == DeliveryState.FAILED and not filing.refused  # LAPOR! holds it: no new key later
+    assert "sudah dipakai laporan" in (filing.last_error or "")
+    assert api.get(clashing).status == "approved" and api.get(fine).status == "forwarded"
+    with pytest.raises(actions.ActionError, match="mungkin sudah tercatat"):
+        actions.return_to_review(api.runtime, clashing, actor=operator, reason="cek")
+
+
 def test_two_workers_at_once_file_each_report_exactly_once(api, lapor_env, operator) -> None:  # type: ignore[no-untyped-def]
     ids = _approved(api, operator, 8)
     barrier = threading.Barrier(2)
