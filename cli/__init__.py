@@ -362,7 +362,7 @@ def queue(
     """List reports in the LAPOR! queue: status, filing, tracking ID, next deadline and any problem."""
     from db.local_time import local_display, local_iso
     from db.queries import queue as queue_query
-    from services.reports import STAGE_LABELS, filings_of, next_deadline, problem, status_line
+    from services.reports import STAGE_LABELS, filings_of, next_deadline, problems_of, status_line
 
     runtime = _ready_runtime()
     now = datetime.now(UTC)
@@ -372,6 +372,7 @@ def queue(
                 queue_query(region_code=region, agency_code=agency, status=status, report_ids=report_ids)
             ).all()
             filings = filings_of(session, [r.id for r in reports])
+            problems = problems_of(session, list(reports), filings)
             rows = []
             for r in reports:
                 zone = r.region.timezone
@@ -399,7 +400,7 @@ def queue(
                             if deadline
                             else None
                         ),
-                        "masalah": problem(filings.get(r.id)),
+                        "masalah": problems.get(r.id),
                         "mendesak": r.issue.urgent,
                         "prioritas": r.issue.priority,
                         "jumlah_sebutan": r.issue.mention_count,

@@ -63,6 +63,29 @@ def next_deadline(report: Report, now: datetime) -> tuple[str, datetime, float] 
     return clock.stage, clock.due, clock_progress(report, clock, now)
 
 
+def notification_problems(session: Session, report_ids: list[int]) -> dict[int, str]:
+    """Per report, the latest notification that has not arrived, with its reason ("e-mail ke x: ...")."""
+    rows = session.scalars(
+        select(Notification)
+        .where(
+            Notification.report_id.in_(report_ids),
+            Notification.state.in_([DeliveryState.PENDING, DeliveryState.FAILED]),
+            Notification.last_error.is_not(None),
+        )
+        .order_by(Notification.id)
+    )
+    return {
+        n.report_id: f"notifikasi {n.channel} ke {n.recipient}: {n.last_error}" for n in rows if n.report_id
+    }
+
+
+def problems_of(session: Session, reports: list[Report], filings: dict[int, Filing]) -> dict[int, str]:
+    """What needs an operator's eye per report: its filing's failure first, else a notification's."""
+    notes = notification_problems(session, [r.id for r in reports])
+    found = {r.id: problem(filings.get(r.id)) or notes.get(r.id) for r in reports}
+    return {report_id: text for report_id, text in found.items() if text}
+
+
 def filings_of(session: Session, report_ids: list[int]) -> dict[int, Filing]:
     rows = session.scalars(select(Filing).where(Filing.report_id.in_(report_ids)))
     return {f.report_id: f for f in rows}
@@ -181,7 +204,7 @@ def status_summary(runtime: Runtime, report_id: int) -> str:
             )
         if report.status == ReportStatus.FOLLOWED_UP and report.autoclose_due_at:
             parts.append(f"tutup otomatis {local_display(report.autoclose_due_at, zone)}")
-        issue = problem(filing)
+        issue = problems_of(session, [report], filings_of(session, [report.id])).get(report.id)
         if issue:
             parts.append(f"masalah: {issue}")
     return " | ".join(parts)
@@ -213,7 +236,9 @@ def report_life(runtime: Runtime, report_id: int) -> dict[str, Any]:
                 "pengiriman": f"{filing.mode}, {filing.state}, {filing.attempts} percobaan"
                 if filing
                 else None,
-                "masalah": problem(filing),
+                "masalah": problems_of(session, [report], {report.id: filing} if filing else {}).get(
+                    report.id
+                ),
                 "tenggat_berikut": (
                     f"{STAGE_LABELS[deadline[0]]} {shown(deadline[1])} ({deadline[2] * 100:.0f}% terpakai)"
                     if deadline

@@ -15,7 +15,9 @@ from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+import cli
 from config.schema import LaporMode
 from db.local_time import local_display
 from db.models import Agency, DeliveryState, Notification, Region, Report
@@ -27,7 +29,7 @@ from flows.runtime import Runtime
 from services import actions
 from services.actions import Corrections
 from services.notify_outbox import deliver_notifications
-from services.reports import delivery_problems
+from services.reports import delivery_problems, status_summary
 
 LIAISON = "penghubung.pupr@kutaitimur.example"
 # personal data planted in a report: none of it may leave Pantau (UU 27/2022)
@@ -358,3 +360,13 @@ def test_a_message_waiting_for_a_contact_is_kept_while_its_report_is_open(  # ty
         session.get_one(Report, report_id).status = "closed"
     summary = deliver_notifications(runtime, worker="uji")
     assert summary.failed == 1 and _only(desk, report_id).state == DeliveryState.FAILED
+
+
+def test_a_failing_notification_shows_in_the_queue_and_the_status_line(desk, operator) -> None:  # type: ignore[no-untyped-def]
+    report_id = _forwarded(desk, operator)
+    deliver_notifications(desk.runtime, worker="uji")  # no SMTP server configured: a recorded failure
+    assert "notifikasi email ke penghubung.pupr@kutaitimur.example" in status_summary(desk.runtime, report_id)
+    listed = CliRunner().invoke(cli.app, ["queue", "--json", "--report", str(report_id)])
+    assert listed.exit_code == 0, listed.output
+    [row] = json.loads(listed.stdout)
+    assert "server SMTP belum diatur" in row["masalah"]
