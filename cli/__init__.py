@@ -696,7 +696,10 @@ def sources_add(
     _say(f"{slug}: ditambahkan; coba dengan `pantau sources test {slug}`")
 
 
-from cli import workflow  # noqa: E402, F401  (registers the report workflow commands on ``app``)
+from cli import (  # noqa: E402  (below ``app``: these modules register their commands on it)
+    orchestration,  # noqa: F401  (registers `schedule` and `deploy` on ``app``)
+    workflow,  # noqa: F401  (registers the report workflow commands on ``app``)
+)
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from db.models import (
 OPEN_FOR_ADMIN = (ReportStatus.QUEUED, ReportStatus.APPROVED)
 
 
-def pending_review(region_code: str | None = None) -> Select[Report]:
+def pending_review(region_code: str | None = None) -> Select[tuple[Report]]:
     """Reports Pantau queued that no operator has reviewed yet, oldest first."""
     query = select(Report).where(Report.status == ReportStatus.QUEUED).order_by(Report.queued_at, Report.id)
     if region_code:
@@ -31,7 +31,7 @@ def pending_review(region_code: str | None = None) -> Select[Report]:
     return query
 
 
-def verification_overdue(now: datetime) -> Select[Report]:
+def verification_overdue(now: datetime) -> Select[tuple[Report]]:
     """Reports still with the admin (queued or approved, not filed) past their verification deadline."""
     return (
         select(Report)
@@ -40,7 +40,7 @@ def verification_overdue(now: datetime) -> Select[Report]:
     )
 
 
-def followup_overdue(now: datetime) -> Select[Report]:
+def followup_overdue(now: datetime) -> Select[tuple[Report]]:
     """Reports forwarded to an OPD that has not answered within its first follow-up deadline."""
     return (
         select(Report)
@@ -55,7 +55,7 @@ def queue(
     agency_code: str | None = None,
     status: str | None = None,
     report_ids: list[int] | None = None,
-) -> Select[Report]:
+) -> Select[tuple[Report]]:
     """The LAPOR! queue, filtered by region, instansi tujuan and status: urgent first, then by priority
     (watchlists), then oldest first."""
     query = (
@@ -75,7 +75,7 @@ def queue(
     return query
 
 
-def documents_to_triage(model_version: str, limit: int = 500) -> Select[Document]:
+def documents_to_triage(model_version: str, limit: int = 500) -> Select[tuple[Document]]:
     """Stored, usable documents that this model version has not looked at yet, oldest first."""
     seen = exists().where(Detection.document_id == Document.id, Detection.model_version == model_version)
     return (
@@ -83,7 +83,7 @@ def documents_to_triage(model_version: str, limit: int = 500) -> Select[Document
     )
 
 
-def claim_documents_to_triage(model_version: str, limit: int = 500) -> Select[Document]:
+def claim_documents_to_triage(model_version: str, limit: int = 500) -> Select[tuple[Document]]:
     """``documents_to_triage``, claimed for this transaction: on PostgreSQL the rows are locked and rows that
     another transaction holds are skipped, so concurrent triage runs get disjoint batches. SQLite has no row
     locks and drops the clause; there a ``write_transaction`` holds the whole database instead."""
@@ -91,7 +91,7 @@ def claim_documents_to_triage(model_version: str, limit: int = 500) -> Select[Do
     return claim.with_for_update(skip_locked=True, key_share=True, of=Document)
 
 
-def triaged_among(model_version: str, document_ids: list[int]) -> Select[int]:
+def triaged_among(model_version: str, document_ids: list[int]) -> Select[tuple[int]]:
     """Which of these documents this model version has a detection for (another worker may have just
     written one)."""
     return select(Detection.document_id).where(
@@ -128,7 +128,7 @@ def detection_with_same_content(
     return session.scalar(query)
 
 
-def issues_without_report(region_code: str | None = None) -> Select[Issue]:
+def issues_without_report(region_code: str | None = None) -> Select[tuple[Issue]]:
     """Open issues that have not been put into the LAPOR! queue yet."""
     has_report = exists().where(Report.issue_id == Issue.id)
     query = select(Issue).where(Issue.status == IssueStatus.OPEN, ~has_report).order_by(Issue.id)
@@ -137,14 +137,14 @@ def issues_without_report(region_code: str | None = None) -> Select[Issue]:
     return query
 
 
-def claim_issues_without_report(region_code: str | None = None) -> Select[Issue]:
+def claim_issues_without_report(region_code: str | None = None) -> Select[tuple[Issue]]:
     """``issues_without_report``, claimed for this transaction like ``claim_documents_to_triage``."""
     return issues_without_report(region_code).with_for_update(skip_locked=True, key_share=True, of=Issue)
 
 
 def open_issue_mentions(
     region_id: int, since: datetime, after_detection: int = 0
-) -> Select[Detection, Issue, Document]:
+) -> Select[tuple[Detection, Issue, Document]]:
     """Each detection of an open issue of a region seen since ``since``, with its issue and document: what
     the incident index of a triage run is built from; ``after_detection`` gives only the mentions written
     after that detection (what other workers added since the index last looked), in the order written."""
@@ -162,7 +162,7 @@ def open_issue_mentions(
     )
 
 
-def needs_review(region_code: str | None = None, limit: int = 200) -> Select[Detection]:
+def needs_review(region_code: str | None = None, limit: int = 200) -> Select[tuple[Detection]]:
     """Detections in the "perlu ditinjau" band (neither queued nor dropped), most likely complaints first."""
     query = (
         select(Detection)

@@ -14,7 +14,7 @@ from services.lapor.resilience import backoff_seconds
 Row = TypeVar("Row", Filing, Notification)
 
 
-def due(model: type[Row], now: datetime) -> Select[Row]:
+def due(model: type[Row], now: datetime) -> Select[tuple[Row]]:
     """Rows to deliver now: pending ones whose time has come, and ones a worker claimed but whose lease ran
     out (the worker died between claiming and recording). Claimed with ``SKIP LOCKED`` on PostgreSQL so
     concurrent workers take different rows; SQLite drops the clause and its write transaction serialises."""
