@@ -9,19 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
-
 from flows.jobs import (
-    FLOW_RETRIES,
-    FLOW_RETRY_DELAY_SECONDS,
-    TASK_RETRIES,
-    TASK_RETRY_DELAYS,
+    job_flow,
     job_runtime,
-    log_failure,
+    job_task,
     log_summary,
     worker_id,
-    worth_retrying,
 )
 from flows.runtime import Runtime
 from services.filing import FilingSummary, deliver_filings
@@ -37,35 +30,17 @@ class FilingRunSummary:
         return f"LAPOR!: {self.filings}; notifikasi: {self.notifications}"
 
 
-@task(
-    name="deliver-filings",
-    retries=TASK_RETRIES,
-    retry_delay_seconds=TASK_RETRY_DELAYS,
-    retry_condition_fn=worth_retrying,
-    cache_policy=NO_CACHE,
-)
+@job_task("deliver-filings")
 def deliver_filings_task(runtime: Runtime, worker: str) -> FilingSummary:
     return deliver_filings(runtime, worker=worker)
 
 
-@task(
-    name="deliver-notifications",
-    retries=TASK_RETRIES,
-    retry_delay_seconds=TASK_RETRY_DELAYS,
-    retry_condition_fn=worth_retrying,
-    cache_policy=NO_CACHE,
-)
+@job_task("deliver-notifications")
 def deliver_notifications_task(runtime: Runtime, worker: str) -> DeliverySummary:
     return deliver_notifications(runtime, worker=worker)
 
 
-@flow(
-    name="filing",
-    retries=FLOW_RETRIES,
-    retry_delay_seconds=FLOW_RETRY_DELAY_SECONDS,
-    on_failure=[log_failure],
-    log_prints=False,
-)
+@job_flow("filing")
 def filing() -> FilingRunSummary:
     """One pass over both outboxes. Notifications go out even when LAPOR! deliveries failed (an OPD's
     forwarding e-mail does not wait for another report's filing); the run then fails with that error."""

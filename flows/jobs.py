@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from prefect import Flow, Task
+from prefect import Flow, Task, flow, task
+from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun, State, TaskRun
 from prefect.logging.loggers import flow_run_logger, get_run_logger
 
@@ -23,6 +24,9 @@ from config.errors import ConfigError
 from config.settings import get_settings
 from db.schema_check import DatabaseNotInitialised, require_current_schema
 from flows.runtime import Runtime
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 TASK_RETRIES = 2
 TASK_RETRY_DELAYS: list[float] = [
@@ -73,6 +77,29 @@ def log_failure(flow: Flow[..., Any], flow_run: FlowRun, state: State[Any]) -> N
         flow_run.name,
         flow_run.run_count,
         state.message,
+    )
+
+
+def job_task(name: str) -> Callable[[Callable[P, R]], Task[P, R]]:
+    """The decorator of a job's task: retried for what a later try can fix (``worth_retrying``), never
+    cached (each run acts on the database as it is now)."""
+    return task(
+        name=name,
+        retries=TASK_RETRIES,
+        retry_delay_seconds=TASK_RETRY_DELAYS,
+        retry_condition_fn=worth_retrying,
+        cache_policy=NO_CACHE,
+    )
+
+
+def job_flow(name: str) -> Callable[[Callable[P, R]], Flow[P, R]]:
+    """The decorator of a job's flow: one retry of the whole run, and one log line when it fails for good."""
+    return flow(
+        name=name,
+        retries=FLOW_RETRIES,
+        retry_delay_seconds=FLOW_RETRY_DELAY_SECONDS,
+        on_failure=[log_failure],
+        log_prints=False,
     )
 
 

@@ -11,6 +11,7 @@ import os
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +146,72 @@ def _database_untouched(url: str) -> None:
 def assert_database_untouched() -> Callable[[str], None]:
     """Check that a database URL still names nothing: a command that must not create a database did not."""
     return _database_untouched
+
+
+def _queued_report(
+    runtime: Any,
+    *,
+    region: str = "64.08",
+    function: str = "JALAN",
+    agency: str | None = "PUPR",
+    mentions: int = 1,
+    title: str = "Jalan berlubang di Poros Sangatta-Bengalon",
+    text: str = "Warga mengeluhkan jalan berlubang di Kecamatan Bengalon. Hubungi 0812-3456-7890.",
+) -> int:
+    """A queued report drafted by Pantau (``flows.queueing``) from ``mentions`` news items of one incident,
+    in a database ``runtime`` has initialised; returns its id."""
+    from sqlalchemy import select
+
+    from db.models import Agency, Detection, Document, Issue, Region, Source
+    from db.session import transaction
+    from flows.queueing import queue_issue
+
+    with transaction(runtime.sessions) as session:
+        region_row = session.scalars(select(Region).where(Region.code == region)).one()
+        agency_row = (
+            session.scalars(
+                select(Agency).where(Agency.region_id == region_row.id, Agency.code == agency)
+            ).one()
+            if agency
+            else None
+        )
+        source = session.scalars(select(Source).where(Source.region_id == region_row.id).limit(1)).one()
+        issue = Issue(region_id=region_row.id, title=title, function=function, agency=agency_row)
+        session.add(issue)
+        session.flush()
+        for n in range(mentions):
+            url = f"https://berita.example/{uuid.uuid4().hex}"
+            document = Document(
+                source_id=source.id,
+                url=url,
+                canonical_url=url,
+                title=f"{title} ({n + 1})",
+                text=text,
+                content_hash=uuid.uuid4().hex,
+                published_at=datetime(2026, 11, 20, 2, 0, tzinfo=UTC),
+            )
+            session.add(document)
+            session.flush()
+            session.add(
+                Detection(
+                    document_id=document.id,
+                    issue_id=issue.id,
+                    model_version="uji",
+                    complaint_score=0.9,
+                    band="complaint",
+                    function=function,
+                    region_id=region_row.id,
+                    agency_id=agency_row.id if agency_row else None,
+                    location_label="Kecamatan Bengalon",
+                )
+            )
+        issue.mention_count = mentions
+        session.flush()
+        return queue_issue(session, issue, runtime.catalog.functions).id
+
+
+@pytest.fixture
+def queued_report() -> Callable[..., int]:
+    """``queued_report(runtime, region=..., function=..., agency=..., mentions=..., title=..., text=...)``:
+    a report Pantau queued from news items of one incident; returns its id."""
+    return _queued_report

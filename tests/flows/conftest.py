@@ -8,10 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -19,12 +17,8 @@ from uuid import UUID
 import httpx
 import pytest
 import yaml
-from sqlalchemy import select
 
 from config.settings import PROJECT_ROOT, Settings
-from db.models import Agency, Detection, Document, Issue, Region, Source
-from db.session import transaction
-from flows.queueing import queue_issue
 from flows.runtime import Runtime
 from flows.setup import initialise
 from services.actions import Actor, approve
@@ -211,50 +205,15 @@ def wait(prefect_server: PrefectServer) -> Callable[..., None]:
 
 
 @pytest.fixture
-def approved_reports(runtime: Runtime) -> Callable[[int], list[int]]:
+def approved_reports(runtime: Runtime, queued_report: Callable[..., int]) -> Callable[[int], list[int]]:
     """Make ``n`` reports of Kutai Timur (which files through the LAPOR! API), each from its own news item,
     queued and approved by an operator, so each has a pending filing; returns their ids."""
 
     def make(n: int) -> list[int]:
-        ids = []
-        with transaction(runtime.sessions) as session:
-            region = session.scalars(select(Region).where(Region.code == "64.08")).one()
-            agency = session.scalars(
-                select(Agency).where(Agency.region_id == region.id, Agency.code == "PUPR")
-            ).one()
-            source = session.scalars(select(Source).where(Source.region_id == region.id).limit(1)).one()
-            for number in range(n):
-                url = f"https://berita.example/jalan-{number}-{uuid.uuid4().hex[:8]}"
-                issue = Issue(
-                    region_id=region.id, title=f"Jalan berlubang ke-{number}", function="JALAN", agency=agency
-                )
-                document = Document(
-                    source_id=source.id,
-                    url=url,
-                    canonical_url=url,
-                    title=f"Jalan berlubang ke-{number} di Kecamatan Bengalon",
-                    text="Warga mengeluhkan jalan berlubang di Kecamatan Bengalon sejak sebulan lalu.",
-                    content_hash=uuid.uuid4().hex,
-                    published_at=datetime(2026, 11, 20, 2, 0, tzinfo=UTC),
-                )
-                session.add_all([issue, document])
-                session.flush()
-                session.add(
-                    Detection(
-                        document_id=document.id,
-                        issue_id=issue.id,
-                        model_version="uji",
-                        complaint_score=0.9,
-                        band="complaint",
-                        function="JALAN",
-                        region_id=region.id,
-                        agency_id=agency.id,
-                        location_label="Kecamatan Bengalon",
-                    )
-                )
-                issue.mention_count = 1
-                session.flush()
-                ids.append(queue_issue(session, issue, runtime.catalog.functions).id)
+        ids = [
+            queued_report(runtime, title=f"Jalan berlubang ke-{number} di Kecamatan Bengalon")
+            for number in range(n)
+        ]
         for report_id in ids:
             approve(runtime, report_id, actor=Actor("user:operator-uji"))
         return ids

@@ -10,7 +10,7 @@ import email.policy
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -21,24 +21,17 @@ from sqlalchemy import select
 from config.schema import LaporMode
 from config.settings import Settings
 from db.models import (
-    Agency,
     AuditLog,
-    Detection,
-    Document,
     Filing,
-    Issue,
     Notification,
-    Region,
     Report,
     ReportStatus,
-    Source,
 )
-from db.session import transaction, write_transaction
+from db.session import write_transaction
 from db.workflow import transition
 from fakes.lapor_process import FakeLaporControl, running_lapor_server
 from fakes.lapor_server import FAKE_TOKEN
 from fakes.smtp_sink import running_smtp_sink
-from flows.queueing import queue_issue
 from flows.runtime import Runtime
 from flows.setup import initialise
 from services import actions
@@ -101,71 +94,12 @@ class Desk:
     """A migrated, configured database and the Runtime the services take, with a way to make reports."""
 
     runtime: Runtime
+    make_report: Callable[..., int]
 
-    def report(
-        self,
-        *,
-        region: str = "64.08",
-        function: str = "JALAN",
-        agency: str | None = "PUPR",
-        mentions: int = 1,
-        title: str = "Jalan berlubang di Poros Sangatta-Bengalon",
-        text: str = "Warga mengeluhkan jalan berlubang di Kecamatan Bengalon. Hubungi 0812-3456-7890.",
-    ) -> int:
-        """A queued report drafted by Pantau from ``mentions`` documents of one incident; returns its id."""
-        with transaction(self.runtime.sessions) as session:
-            region_row = session.scalar(select(Region).where(Region.code == region))
-            assert region_row is not None
-            agency_row = (
-                session.scalar(select(Agency).where(Agency.region_id == region_row.id, Agency.code == agency))
-                if agency
-                else None
-            )
-            source = session.scalar(select(Source).where(Source.region_id == region_row.id).limit(1))
-            if source is None:
-                source = Source(
-                    slug=f"test-{region}",
-                    name="Uji",
-                    region_id=region_row.id,
-                    platform="news",
-                    url="http://x",
-                )
-                session.add(source)
-                session.flush()
-            issue = Issue(region_id=region_row.id, title=title, function=function, agency=agency_row)
-            session.add(issue)
-            session.flush()
-            for n in range(mentions):
-                url = f"https://berita.example/{uuid.uuid4().hex}"
-                document = Document(
-                    source_id=source.id,
-                    url=url,
-                    canonical_url=url,
-                    title=f"{title} ({n + 1})",
-                    text=text,
-                    content_hash=uuid.uuid4().hex,
-                    published_at=datetime(2026, 11, 20, 2, 0, tzinfo=UTC),
-                )
-                session.add(document)
-                session.flush()
-                session.add(
-                    Detection(
-                        document_id=document.id,
-                        issue_id=issue.id,
-                        model_version="uji",
-                        complaint_score=0.9,
-                        band="complaint",
-                        function=function,
-                        region_id=region_row.id,
-                        agency_id=agency_row.id if agency_row else None,
-                        location_label="Kecamatan Bengalon",
-                    )
-                )
-            issue.mention_count = mentions
-            session.flush()
-            report = queue_issue(session, issue, self.runtime.catalog.functions)
-            session.flush()
-            return report.id
+    def report(self, **details: Any) -> int:
+        """A queued report drafted by Pantau from news items of one incident (``queued_report`` in
+        tests/conftest.py: region, function, agency, mentions, title, text); returns its id."""
+        return self.make_report(self.runtime, **details)
 
     def get(self, report_id: int) -> Report:
         with self.runtime.sessions() as session:
@@ -217,10 +151,10 @@ def desk_settings(settings: Settings, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def desk(desk_settings: Settings) -> Iterator[Desk]:
+def desk(desk_settings: Settings, queued_report: Callable[..., int]) -> Iterator[Desk]:
     runtime = Runtime(desk_settings, base_url="http://127.0.0.1:9")  # no crawl: the sources just load
     initialise(runtime)
-    yield Desk(runtime)
+    yield Desk(runtime, queued_report)
     runtime.close()
 
 
