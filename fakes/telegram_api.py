@@ -14,8 +14,10 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from fakes.http_thread import reply, serving
 
 MESSAGE_LIMIT = 4096
 RETRY_AFTER_S = 3
@@ -96,14 +98,7 @@ def _handler(api: FakeTelegram) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             status, answer = api.answer(self.path, body)
-            reply = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(reply)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(reply)
-            self.close_connection = True
+            reply(self, status, json.dumps(answer).encode())
 
     return Handler
 
@@ -115,14 +110,6 @@ def running_telegram_api(
     """The fake Bot API on a free port of 127.0.0.1 for the duration of the block; ``.api_base`` is what
     replaces https://api.telegram.org."""
     api = FakeTelegram(token, frozenset(chats), frozenset(kicked_from), rate_limited_first)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(api))
-    server.daemon_threads = True
-    api.api_base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(api)) as base_url:
+        api.api_base = base_url
         yield api
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

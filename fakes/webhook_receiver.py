@@ -17,7 +17,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from fakes.http_thread import reply, serving
 
 TOLERANCE_S = 300
 
@@ -71,18 +73,12 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length)
             headers = {name.lower(): value for name, value in self.headers.items()}
             status = receiver.answer(self.path, headers, body)
-            reply = {
+            answer = {
                 200: b'{"diterima":true}',
                 401: b'{"galat":"tanda tangan tidak sah"}',
                 429: b'{"galat":"terlalu banyak permintaan"}',
             }.get(status, b'{"galat":"kesalahan server"}')
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(reply)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(reply)
-            self.close_connection = True
+            reply(self, status, answer)
 
     return Handler
 
@@ -91,14 +87,6 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 def running_webhook_receiver(secret: str, fail_first: int = 0, fail_status: int = 500) -> Iterator[Receiver]:
     """A receiver on a free port of 127.0.0.1 for the duration of the block (``.url`` ends in /webhook)."""
     receiver = Receiver(secret=secret, fail_first=fail_first, fail_status=fail_status)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
-    server.daemon_threads = True
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/webhook"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(receiver)) as base_url:
+        receiver.url = f"{base_url}/webhook"
         yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
