@@ -25,7 +25,7 @@ from db.models import (
 from db.workflow import ENDED, label
 from flows.runtime import Runtime
 from services.actions import NotFound
-from services.deadline_watch import clock_progress, running_clocks
+from services.deadline_watch import Clock, clock_progress, running_clocks
 from services.filing import submission_for
 from services.lapor.manual import entry_text
 
@@ -35,7 +35,12 @@ FILING_LABELS = {
     DeliveryState.WAITING_ENTRY: "siap diinput",
     DeliveryState.FAILED: "gagal dikirim",
 }
-STAGE_LABELS = {"verification": "verifikasi", "first_followup": "tindak lanjut", "settlement": "penyelesaian"}
+STAGE_LABELS = {
+    "verification": "verifikasi",
+    "first_followup": "tindak lanjut",
+    "settlement": "penyelesaian",
+    "autoclose": "tutup otomatis",
+}
 
 
 def status_line(report: Report, filing: Filing | None) -> str:
@@ -55,11 +60,14 @@ def problem(filing: Filing | None) -> str | None:
 
 
 def next_deadline(report: Report, now: datetime) -> tuple[str, datetime, float] | None:
-    """The nearest running deadline: (stage, due, fraction used)."""
-    clocks = sorted(running_clocks(report), key=lambda c: c.due)
+    """What comes next on the clock: the nearest running deadline, or for an answered report the day it
+    closes by itself (stage, due, fraction used)."""
+    clocks = running_clocks(report)
+    if report.status == ReportStatus.FOLLOWED_UP and report.followed_up_at and report.autoclose_due_at:
+        clocks.append(Clock("autoclose", report.followed_up_at, report.autoclose_due_at))
     if not clocks:
         return None
-    clock = clocks[0]
+    clock = min(clocks, key=lambda c: c.due)
     return clock.stage, clock.due, clock_progress(report, clock, now)
 
 

@@ -26,6 +26,7 @@ from db.session import transaction
 from db.workflow import TRANSITIONS, TransitionError, transition
 from services import actions
 from services.actions import ActionError, Actor, Conflict, Corrections, Forbidden
+from services.reports import next_deadline
 
 S = ReportStatus
 ALL = list(ReportStatus)
@@ -308,6 +309,10 @@ def test_opd_actions_and_their_limits(desk, operator) -> None:  # type: ignore[n
         actions.answer(desk.runtime, report_id, "ok", actor=pupr)
     state = actions.answer(desk.runtime, report_id, "Sudah ditambal. Info: 081234567890", actor=pupr)
     assert state.status == "followed_up"
+    with desk.runtime.sessions() as session:  # what the queue shows next: the day it closes by itself
+        answered = session.get_one(Report, report_id)
+        assert next_deadline(answered, datetime.now(UTC)) is not None
+        assert next_deadline(answered, datetime.now(UTC))[0] == "autoclose"  # type: ignore[index]
     with desk.runtime.sessions() as session:
         answers = session.scalars(select(FollowUp).where(FollowUp.report_id == report_id)).all()
         assert len(answers) == 1 and "081234567890" not in answers[0].text
