@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,10 +26,11 @@ from sqlalchemy import func, select
 from config.settings import PROJECT_ROOT, Settings, get_settings
 from crawlers.localsite import SyntheticOutlets, serve_synthetic
 from db.models import CrawlRun, CrawlRunStatus, Document, FrontierEntry, FrontierState
+from db.session import make_engine
 from flows.runtime import Runtime
 from flows.setup import initialise
 
-SITE = SyntheticOutlets(outlets=2, articles=30, delay=0.04)
+SITE = SyntheticOutlets(outlets=2, articles=30, delay=0.1)
 ROUNDS = 6
 PANTAU = [sys.executable, "-c", "import cli; cli.main()"]
 
@@ -108,8 +109,14 @@ def _crawl_child(pid: int) -> int | None:
     return None
 
 
-def _kill_round(env: dict[str, str], rng: random.Random, how: str) -> str:
-    """Start ``pantau crawl``, kill it ``how`` at a random moment; returns what the survivor printed."""
+def _kill_round(
+    env: dict[str, str], rng: random.Random, how: str, listed: Callable[[], int] | None = None
+) -> str:
+    """Start ``pantau crawl``, kill it ``how`` at a random moment; returns what the survivor printed.
+
+    With ``listed`` (the number of frontier entries), the moment is drawn within the fetching itself: right
+    after the entry pages were admitted to the frontier, while the articles are still being fetched, so the
+    kill certainly meets a running crawl (otherwise a fast machine may finish every crawl before its kill)."""
     process = subprocess.Popen(
         [*PANTAU, "crawl"],
         cwd=PROJECT_ROOT,
@@ -122,7 +129,12 @@ def _kill_round(env: dict[str, str], rng: random.Random, how: str) -> str:
     deadline = time.monotonic() + 120  # the moment is random within the crawl, not within start-up
     while _crawl_child(process.pid) is None and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
-    time.sleep(rng.uniform(0.0, 4.0))
+    if listed is None:
+        time.sleep(rng.uniform(0.0, 4.0))
+    else:
+        while listed() == 0 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.2))
     family = [process.pid, *_children(process.pid)]
     family += [grandchild for child in family[1:] for grandchild in _children(child)]
     child = _crawl_child(process.pid)
@@ -148,8 +160,20 @@ def test_killed_crawls_lose_nothing_and_store_each_article_once(
     seed = random.randrange(1_000_000)
     rng = random.Random(seed)
     kinds = ["group", "parent", "child"]
-    for round_number in range(ROUNDS):
-        _kill_round(crash_env, rng, kinds[round_number % len(kinds)])
+    engine = make_engine(settings.resolved_database_url)
+
+    def listed() -> int:
+        with engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(FrontierEntry)) or 0)
+
+    try:
+        for round_number in range(ROUNDS):
+            # the first kill comes while the articles are being fetched; the others at any moment
+            _kill_round(
+                crash_env, rng, kinds[round_number % len(kinds)], listed if round_number == 0 else None
+            )
+    finally:
+        engine.dispose()
 
     final = subprocess.run(
         [*PANTAU, "crawl"], cwd=PROJECT_ROOT, env=crash_env, capture_output=True, text=True, timeout=300
