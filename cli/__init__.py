@@ -362,6 +362,7 @@ def queue(
     """List reports in the LAPOR! queue: status, filing, tracking ID, next deadline and any problem."""
     from db.local_time import local_display, local_iso
     from db.queries import queue as queue_query
+    from services.filing import held_regions
     from services.reports import STAGE_LABELS, filings_of, next_deadline, problems_of, status_line
 
     runtime = _ready_runtime()
@@ -373,6 +374,10 @@ def queue(
             ).all()
             filings = filings_of(session, [r.id for r in reports])
             problems = problems_of(session, list(reports), filings)
+            held = [
+                f"Pengiriman ke LAPOR! {region.name} ditahan sementara: {breaker.last_error}"
+                for region, breaker in held_regions(session, now)
+            ]
             rows = []
             for r in reports:
                 zone = r.region.timezone
@@ -416,6 +421,8 @@ def queue(
     _print_table(
         f"Antrean laporan LAPOR! ({len(rows)})", columns, [[row[c] for c in columns] for row in rows]
     )
+    for warning in held:
+        _say(warning)
 
 
 def _print_table(title: str, columns: tuple[str, ...], rows: list[list[object]]) -> None:

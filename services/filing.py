@@ -277,9 +277,4 @@ def held_regions(session: Session, now: datetime) -> list[tuple[Region, LaporBre
     rows = session.execute(
         select(Region, LaporBreaker).join(LaporBreaker, LaporBreaker.region_id == Region.id)
     ).all()
-    return [
-        (region, breaker)
-        for region, breaker in rows
-        if breaker.opened_at is not None
-        and not allows(BreakerState(breaker.failures, breaker.opened_at), now, _cool_down(region))
-    ]
+    return [(region, breaker) for region, breaker in rows if region_held(breaker, region, now)]

@@ -14,7 +14,9 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+import cli
 from db.base import utcnow
 from db.models import DeliveryState, FollowUp, LaporBreaker, Region, Report
 from db.session import transaction
@@ -147,6 +149,10 @@ def test_a_missing_or_refused_token_holds_the_region_without_failing_reports(  #
         assert api.filing(report_id).state == DeliveryState.PENDING
     assert "token" in (api.filing(first).last_error or "")
     assert lapor_env.reports()["reports"] == []
+    listed = CliRunner().invoke(cli.app, ["queue"], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0, listed.output
+    held = "Pengiriman ke LAPOR! Kabupaten Kutai Timur ditahan sementara: "
+    assert held in listed.stdout and "token" in listed.stdout.split(held)[1].lower()
 
 
 def test_an_answer_pantau_cannot_record_fails_the_filing_without_stopping_the_worker(  # type: ignore[no-untyped-def]
