@@ -10,7 +10,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -360,60 +360,18 @@ def queue(
     report_ids: Annotated[list[int] | None, typer.Option("--report", help="Only these reports")] = None,
 ) -> None:
     """List reports in the LAPOR! queue: status, filing, tracking ID, next deadline and any problem."""
-    from db.local_time import local_display, local_iso
-    from db.queries import queue as queue_query
-    from services.filing import held_regions
-    from services.reports import STAGE_LABELS, filings_of, next_deadline, problems_of, status_line
+    from services.reports import QueueFilter, queue_view
 
     runtime = _ready_runtime()
-    now = datetime.now(UTC)
     try:
-        with runtime.sessions() as session:
-            reports = session.scalars(
-                queue_query(region_code=region, agency_code=agency, status=status, report_ids=report_ids)
-            ).all()
-            filings = filings_of(session, [r.id for r in reports])
-            problems = problems_of(session, list(reports), filings)
-            held = [
-                f"Pengiriman ke LAPOR! {region.name} ditahan sementara: {breaker.last_error}"
-                for region, breaker in held_regions(session, now)
-            ]
-            rows = []
-            for r in reports:
-                zone = r.region.timezone
-                deadline = next_deadline(r, now)
-                rows.append(
-                    {
-                        "id": r.id,
-                        "status": r.status,
-                        "keadaan": status_line(r, filings.get(r.id)),
-                        "versi": r.version,
-                        "region": r.region.code,
-                        "instansi": r.agency.short_name if r.agency else None,
-                        "kategori": r.kategori,
-                        "lokasi": r.lokasi,
-                        "judul": r.judul,
-                        "tracking": r.tracking_id,
-                        "verifikasi_paling_lambat": (
-                            local_iso(r.verification_due_at, zone)
-                            if as_json
-                            else local_display(r.verification_due_at, zone)
-                        ),
-                        "tenggat": (
-                            f"{STAGE_LABELS[deadline[0]]} {local_display(deadline[1], zone)} "
-                            f"({deadline[2] * 100:.0f}%)"
-                            if deadline
-                            else None
-                        ),
-                        "masalah": problems.get(r.id),
-                        "mendesak": r.issue.urgent,
-                        "prioritas": r.issue.priority,
-                        "jumlah_sebutan": r.issue.mention_count,
-                        "sumber": r.source_links,
-                    }
-                )
+        view = queue_view(
+            runtime,
+            QueueFilter(region_code=region, agency_code=agency, status=status, report_ids=report_ids),
+            iso_times=as_json,
+        )
     finally:
         runtime.close()
+    rows, held = view.rows, view.held
     if as_json:
         _write_json(rows)
         return

@@ -4,6 +4,7 @@ console so that both say the same thing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
-from db.local_time import local_display
+from db.local_time import local_display, local_iso
 from db.models import (
     AuditLog,
     DeliveryState,
@@ -22,11 +23,12 @@ from db.models import (
     Report,
     ReportStatus,
 )
+from db.queries import queue as queue_query
 from db.workflow import ENDED, label
 from flows.runtime import Runtime
 from services.actions import NotFound
 from services.deadline_watch import Clock, clock_progress, running_clocks
-from services.filing import submission_for
+from services.filing import held_regions, submission_for
 from services.lapor.manual import entry_text
 
 FILING_LABELS = {
@@ -104,6 +106,78 @@ def _load(session: Session, report_id: int) -> Report:
     if report is None:
         raise NotFound(f"laporan #{report_id} tidak ada")
     return report
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which reports a queue shows: a region, an OPD (instansi tujuan), a status, or given reports."""
+
+    region_code: str | None = None
+    agency_code: str | None = None
+    status: str | None = None
+    report_ids: list[int] | None = None
+
+
+@dataclass(frozen=True)
+class QueueView:
+    rows: list[dict[str, Any]]
+    held: list[str]  # regions whose LAPOR! filings are held by the breaker, with the reason
+
+
+def queue_view(runtime: Runtime, wanted: QueueFilter, *, iso_times: bool = False) -> QueueView:
+    """The LAPOR! queue as people read it (``pantau queue`` and the console): urgent first, then priority,
+    then oldest; each report's status in words, tracking ID, next deadline and whatever needs an eye."""
+    now = utcnow()
+    with runtime.sessions() as session:
+        reports = list(
+            session.scalars(
+                queue_query(
+                    region_code=wanted.region_code,
+                    agency_code=wanted.agency_code,
+                    status=wanted.status,
+                    report_ids=wanted.report_ids,
+                )
+            )
+        )
+        filings = filings_of(session, [r.id for r in reports])
+        problems = problems_of(session, reports, filings)
+        held = [
+            f"Pengiriman ke LAPOR! {region.name} ditahan sementara: {breaker.last_error}"
+            for region, breaker in held_regions(session, now)
+            if wanted.region_code in (None, region.code)
+        ]
+        rows = []
+        for r in reports:
+            zone = r.region.timezone
+            deadline = next_deadline(r, now)
+            shown = local_iso if iso_times else local_display
+            rows.append(
+                {
+                    "id": r.id,
+                    "status": r.status,
+                    "keadaan": status_line(r, filings.get(r.id)),
+                    "versi": r.version,
+                    "region": r.region.code,
+                    "instansi": r.agency.short_name if r.agency else None,
+                    "kategori": r.kategori,
+                    "lokasi": r.lokasi,
+                    "judul": r.judul,
+                    "tracking": r.tracking_id,
+                    "verifikasi_paling_lambat": shown(r.verification_due_at, zone),
+                    "tenggat": (
+                        f"{STAGE_LABELS[deadline[0]]} {local_display(deadline[1], zone)} "
+                        f"({deadline[2] * 100:.0f}%)"
+                        if deadline
+                        else None
+                    ),
+                    "masalah": problems.get(r.id),
+                    "mendesak": r.issue.urgent,
+                    "prioritas": r.issue.priority,
+                    "jumlah_sebutan": r.issue.mention_count,
+                    "sumber": r.source_links,
+                }
+            )
+    return QueueView(rows=rows, held=held)
 
 
 def entry_text_for(runtime: Runtime, report_id: int) -> str:
