@@ -662,6 +662,7 @@ def sources_add(
 
 
 from cli import (  # noqa: E402  (below ``app``: these modules register their commands on it)
+    console_commands,  # noqa: F401  (registers `serve` and `users ...` on ``app``)
     orchestration,  # noqa: F401  (registers `schedule` and `deploy` on ``app``)
     workflow,  # noqa: F401  (registers the report workflow commands on ``app``)
 )

@@ -18,6 +18,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
+DEVELOPMENT_SECRET = "pantau-development-secret"  # refused in production
+
+
 class Settings(BaseSettings):
     """Everything Pantau reads from its environment."""
 
@@ -84,6 +87,15 @@ class Settings(BaseSettings):
         default=30.0, ge=0.0, description="Wait before the first retry of a failed article; x4 each time"
     )
 
+    environment: Literal["development", "production"] = Field(
+        default="development", description="production: secure cookies, and a real secret key is required"
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_SECRET), description="Signs the console's session cookies"
+    )
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8000, ge=1, le=65535)
+    web_workers: int = Field(default=1, ge=1, le=64)
     console_url: str = Field(
         default="http://127.0.0.1:8000", description="Base URL of the console, for links in notifications"
     )
@@ -112,6 +124,13 @@ class Settings(BaseSettings):
     schedule_sync_minutes: int = Field(default=30, ge=1)
     schedule_deadlines_minutes: int = Field(default=60, ge=1)
     schedule_digest_time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+    @model_validator(mode="after")
+    def _production_has_a_secret(self) -> Settings:
+        secret = self.secret_key.get_secret_value()
+        if self.environment == "production" and secret in ("", DEVELOPMENT_SECRET):
+            raise ValueError("PANTAU_SECRET_KEY must be set to a secret of its own in production")
+        return self
 
     @model_validator(mode="after")
     def _review_band_below_complaint(self) -> Settings:

@@ -28,4 +28,8 @@ class User(Base):
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2; None: cannot log in
+    failed_logins: Mapped[int] = mapped_column(default=0)  # in a row; reset by a good login
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,80 @@
+"""The console over a real database (SQLite and PostgreSQL), driven through its ASGI interface, with one
+account per role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from config.settings import Settings
+from db.models import Role
+from flows.runtime import Runtime
+from flows.setup import initialise
+from services.accounts import add_user
+from web.app import create_app
+
+PASSWORD = "kata-sandi-uji-123"
+ACCOUNTS = {
+    "operator": (Role.OPERATOR, "64.08", None),
+    "manajer": (Role.MANAGER, "64.08", None),
+    "pupr": (Role.OPD, "64.08", "PUPR"),
+    "dlh": (Role.OPD, "64.08", "DLH"),
+    "operator-banjarbaru": (Role.OPERATOR, "63.72", None),
+}
+
+
+@dataclass
+class Console:
+    runtime: Runtime
+    make_client: Callable[[], TestClient]
+
+    def client(self, username: str | None = None) -> TestClient:
+        """A browser of its own (own cookies), logged in as ``username`` when given."""
+        client = self.make_client()
+        if username is not None:
+            answer = self.login(client, username, PASSWORD)
+            assert answer.status_code == 303, answer.text
+        return client
+
+    @staticmethod
+    def csrf(client: TestClient, path: str = "/masuk") -> str:
+        """The CSRF token of the form on ``path``, as a browser would send it back."""
+        page = client.get(path).text
+        return page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+    def login(self, client: TestClient, username: str, password: str) -> Response:
+        data = {"username": username, "password": password, "csrf_token": self.csrf(client)}
+        return client.post("/masuk", data=data, follow_redirects=False)
+
+
+@pytest.fixture
+def console(settings: Settings) -> Iterator[Console]:
+    runtime = Runtime(settings, base_url="http://127.0.0.1:9")  # no crawl: the demo sources just load
+    initialise(runtime)
+    for username, (role, region, agency) in ACCOUNTS.items():
+        add_user(
+            runtime,
+            username=username,
+            full_name=f"Uji {username}",
+            role=role,
+            region_code=region,
+            agency_code=agency,
+            password=PASSWORD,
+            actor="user:uji",
+        )
+    app = create_app(settings, runtime)
+    clients: list[TestClient] = []
+
+    def make() -> TestClient:
+        client = TestClient(app, base_url="http://testserver")
+        clients.append(client)
+        return client
+
+    yield Console(runtime, make)
+    for client in clients:
+        client.close()
+    runtime.close()

@@ -1,0 +1,110 @@
+"""Logging in, sessions, CSRF, security headers, lock-out, and who sees which queue, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+
+from db.models import Role
+from services import actions
+from services.accounts import MAX_FAILED_LOGINS, AccountError, add_user
+from services.actions import Actor
+
+PASSWORD = "kata-sandi-uji-123"
+
+
+def test_logged_out_pages_send_to_the_login(console) -> None:  # type: ignore[no-untyped-def]
+    client = console.client()
+    for path in ("/", "/antrean", "/kotak-masuk"):
+        answer = client.get(path, follow_redirects=False)
+        assert (answer.status_code, answer.headers["location"]) == (303, "/masuk"), path
+
+
+def test_login_lands_each_role_on_its_page_and_logout_ends_the_session(console) -> None:  # type: ignore[no-untyped-def]
+    operator = console.client()
+    answer = console.login(operator, "operator", PASSWORD)
+    assert (answer.status_code, answer.headers["location"]) == (303, "/antrean")
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    opd = console.client()
+    assert console.login(opd, "pupr", PASSWORD).headers["location"] == "/kotak-masuk"
+    token = console.csrf(operator, "/antrean")
+    assert operator.post("/keluar", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert operator.get("/antrean", follow_redirects=False).headers["location"] == "/masuk"
+
+
+def test_a_wrong_password_and_an_unknown_user_read_the_same(console) -> None:  # type: ignore[no-untyped-def]
+    client = console.client()
+    wrong = console.login(client, "operator", "salah-sekali-123")
+    unknown = console.login(client, "tidak-ada", "salah-sekali-123")
+    assert wrong.status_code == unknown.status_code == 400
+    assert (
+        "nama pengguna atau kata sandi salah" in wrong.text
+        and "nama pengguna atau kata sandi salah" in unknown.text
+    )
+
+
+def test_repeated_failures_lock_the_account(console) -> None:  # type: ignore[no-untyped-def]
+    client = console.client()
+    for _ in range(MAX_FAILED_LOGINS):
+        assert console.login(client, "operator", "salah-sekali-123").status_code == 400
+    locked = console.login(client, "operator", PASSWORD)
+    assert locked.status_code == 400 and "dikunci" in locked.text
+
+
+def test_a_form_without_its_csrf_token_is_refused(console) -> None:  # type: ignore[no-untyped-def]
+    client = console.client()
+    client.get("/masuk")
+    answer = client.post(
+        "/masuk", data={"username": "operator", "password": PASSWORD}, follow_redirects=False
+    )
+    forged = client.post(
+        "/masuk",
+        data={"username": "operator", "password": PASSWORD, "csrf_token": "palsu"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == forged.status_code == 403
+    assert "token formulir tidak sah" in answer.text
+
+
+def test_every_page_carries_the_security_headers(console) -> None:  # type: ignore[no-untyped-def]
+    client = console.client("operator")
+    for path in ("/masuk", "/antrean"):
+        headers = client.get(path).headers
+        policy = headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+
+
+def test_crawled_text_is_escaped_in_the_queue(console, queued_report) -> None:  # type: ignore[no-untyped-def]
+    queued_report(
+        console.runtime, title='Jalan rusak <script>alert("x")</script> <img src=x onerror=alert(1)>'
+    )
+    page = console.client("operator").get("/antrean").text
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_each_role_and_region_sees_only_its_own(console, queued_report) -> None:  # type: ignore[no-untyped-def]
+    mine = queued_report(console.runtime, title="Jalan berlubang untuk PUPR")
+    other = queued_report(console.runtime, title="Sampah menumpuk untuk DLH", function="SAMPAH", agency="DLH")
+    operator = Actor("user:uji")
+    for report_id in (mine, other):
+        actions.approve(console.runtime, report_id, actor=operator, mode=actions.LaporMode.MANUAL)
+        actions.record_tracking_id(console.runtime, report_id, f"{3000000 + report_id}", actor=operator)
+    pupr = console.client("pupr")
+    inbox = pupr.get("/kotak-masuk").text
+    assert "Jalan berlubang untuk PUPR" in inbox and "Sampah menumpuk untuk DLH" not in inbox
+    assert pupr.get("/antrean").status_code == 403
+    assert "Jalan berlubang" in console.client("operator").get("/antrean").text
+    elsewhere = console.client("operator-banjarbaru").get("/antrean").text
+    assert "Jalan berlubang" not in elsewhere and "Antrean kosong" in elsewhere
+
+
+def test_accounts_are_checked_when_made(console) -> None:  # type: ignore[no-untyped-def]
+    base = {"full_name": "X", "region_code": "64.08", "actor": "user:uji"}
+    with pytest.raises(AccountError, match="minimal"):
+        add_user(console.runtime, username="a", role=Role.OPERATOR, password="pendek", **base)
+    with pytest.raises(AccountError, match="perlu kode OPD"):
+        add_user(console.runtime, username="b", role=Role.OPD, password=PASSWORD, **base)
+    with pytest.raises(AccountError, match="sudah dipakai"):
+        add_user(console.runtime, username="operator", role=Role.OPERATOR, password=PASSWORD, **base)

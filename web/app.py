@@ -1,0 +1,56 @@
+"""The console's application: ``create_app(settings)``; ``pantau serve`` runs it under uvicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from config.settings import Settings, get_settings
+from flows.runtime import Runtime
+from web.deps import LoginRequired
+from web.login_limit import LoginLimiter
+from web.routes import auth, queue
+from web.security import SecurityHeaders
+from web.templating import TEMPLATES
+
+STATIC = Path(__file__).resolve().parent / "static"
+SESSION_HOURS = 12
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """The console over ``runtime`` (one is made from ``settings`` when not given)."""
+    app = FastAPI(title="Pantau", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.runtime = runtime or Runtime(settings)
+    app.state.login_limiter = LoginLimiter()
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key.get_secret_value(),
+        session_cookie="pantau_sesi",
+        max_age=SESSION_HOURS * 3600,
+        same_site="lax",
+        https_only=settings.environment == "production",
+    )
+    app.mount("/statis", StaticFiles(directory=STATIC), name="static")
+    app.include_router(auth.router)
+    app.include_router(queue.router)
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse("/masuk", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def error_page(request: Request, exc: HTTPException) -> Response:
+        context = {"status": exc.status_code, "message": exc.detail}
+        return TEMPLATES.TemplateResponse(request, "error.html", context, status_code=exc.status_code)
+
+    return app
+
+
+def app_from_settings() -> FastAPI:
+    """The factory ``pantau serve`` gives uvicorn (each worker process builds its own app and Runtime)."""
+    return create_app(get_settings())
