@@ -327,6 +327,7 @@ def demo() -> None:
             summary = _run_cycle(base_url, None)
     _print_cycle(summary, "Demo Pantau: satu siklus pemantauan")
     _demo_filing()
+    console_commands.demo_accounts()
     _say(f"Total waktu demo: {time.monotonic() - started:.1f} s")
     _say("Perlu ditinjau: .venv/bin/pantau review")
     _say(
@@ -662,7 +663,7 @@ def sources_add(
 
 
 from cli import (  # noqa: E402  (below ``app``: these modules register their commands on it)
-    console_commands,  # noqa: F401  (registers `serve` and `users ...` on ``app``)
+    console_commands,  # also registers `serve` and `users ...` on ``app``
     orchestration,  # noqa: F401  (registers `schedule` and `deploy` on ``app``)
     workflow,  # noqa: F401  (registers the report workflow commands on ``app``)
 )

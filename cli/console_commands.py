@@ -14,6 +14,44 @@ users_app = typer.Typer(help="Console accounts: add, disable, enable, reset-pass
 app.add_typer(users_app, name="users")
 
 
+DEMO_PASSWORD = "demo-pantau-2026"  # printed by `pantau demo`; development databases only
+DEMO_ACCOUNTS = (  # username, role, agency
+    ("operator-demo", "operator", None),
+    ("manajer-demo", "manager", None),
+    ("pupr-demo", "opd", "PUPR"),
+    ("perkim-demo", "opd", "PERKIM"),
+)
+
+
+def demo_accounts() -> None:
+    """One console account per role on the demo's region, and how to log in (run by ``pantau demo``)."""
+    from db.models import Role
+    from services.accounts import AccountError, add_user
+
+    settings = get_settings()
+    runtime = _ready_runtime()
+    try:
+        for username, role, agency in DEMO_ACCOUNTS:
+            try:
+                add_user(
+                    runtime,
+                    username=username,
+                    full_name=f"Demo {username.removesuffix('-demo')}",
+                    role=Role(role),
+                    region_code="64.08",
+                    agency_code=agency,
+                    password=DEMO_PASSWORD,
+                    actor="system:demo",
+                )
+            except AccountError:
+                continue  # made by an earlier demo on this database
+    finally:
+        runtime.close()
+    _say(f"Konsol: .venv/bin/pantau serve, lalu buka http://{settings.web_host}:{settings.web_port}")
+    for username, role, agency in DEMO_ACCOUNTS:
+        _say(f"  {role}{' ' + agency if agency else ''}: {username} / {DEMO_PASSWORD}")
+
+
 def _actor() -> str:
     return f"user:{getpass.getuser()}"
 
