@@ -101,9 +101,24 @@ def filings_of(session: Session, report_ids: list[int]) -> dict[int, Filing]:
     return {f.report_id: f for f in rows}
 
 
-def _load(session: Session, report_id: int) -> Report:
+@dataclass(frozen=True)
+class Viewer:
+    """Whose eyes: a region's people see its reports; an OPD liaison only those forwarded to its agency."""
+
+    region_id: int
+    agency_id: int | None = None
+
+
+def _load(session: Session, report_id: int, viewer: Viewer | None = None) -> Report:
+    """The report, if ``viewer`` may see it; one that exists elsewhere reads as missing, so a page does not
+    tell another region or OPD that it exists."""
     report = session.get(Report, report_id)
-    if report is None:
+    hidden = viewer is not None and (
+        report is None
+        or report.region_id != viewer.region_id
+        or (viewer.agency_id is not None and report.agency_id != viewer.agency_id)
+    )
+    if report is None or hidden:
         raise NotFound(f"laporan #{report_id} tidak ada")
     return report
 
@@ -292,11 +307,12 @@ def status_summary(runtime: Runtime, report_id: int) -> str:
     return " | ".join(parts)
 
 
-def report_life(runtime: Runtime, report_id: int) -> dict[str, Any]:
-    """Everything about one report, oldest first: for `pantau report N` and the console's report page."""
+def report_life(runtime: Runtime, report_id: int, viewer: Viewer | None = None) -> dict[str, Any]:
+    """Everything about one report, oldest first: for `pantau report N` and the console's report page
+    (``viewer``: only if they may see it)."""
     now = utcnow()
     with runtime.sessions() as session:
-        report = _load(session, report_id)
+        report = _load(session, report_id, viewer)
         zone = report.region.timezone
         filing = filings_of(session, [report.id]).get(report.id)
         deadline = next_deadline(report, now)
@@ -305,6 +321,9 @@ def report_life(runtime: Runtime, report_id: int) -> dict[str, Any]:
             return local_display(moment, zone) if moment else None
 
         life: dict[str, Any] = {
+            "kode_status": report.status,
+            "keadaan_pengiriman": filing.state if filing else None,
+            "isi": report.isi,
             "laporan": {
                 "id": report.id,
                 "status": f"{status_line(report, filing)} ({report.status})",

@@ -11,9 +11,10 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from config.settings import Settings, get_settings
 from flows.runtime import Runtime
+from services.actions import Forbidden, NotFound
 from web.deps import LoginRequired
 from web.login_limit import LoginLimiter
-from web.routes import auth, queue
+from web.routes import auth, queue, reports
 from web.security import SecurityHeaders
 from web.templating import TEMPLATES
 
@@ -38,10 +39,21 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.mount("/statis", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth.router)
     app.include_router(queue.router)
+    app.include_router(reports.router)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse("/masuk", status_code=303)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        context = {"status": 404, "message": str(exc)}
+        return TEMPLATES.TemplateResponse(request, "error.html", context, status_code=404)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        context = {"status": 403, "message": str(exc)}
+        return TEMPLATES.TemplateResponse(request, "error.html", context, status_code=403)
 
     @app.exception_handler(HTTPException)
     async def error_page(request: Request, exc: HTTPException) -> Response:
