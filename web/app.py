@@ -19,6 +19,7 @@ from web.security import SecurityHeaders
 from web.templating import TEMPLATES
 
 STATIC = Path(__file__).resolve().parent / "static"
+ROUTERS = (auth.router, queue.router, reports.router)  # every page of the console (and its access test)
 SESSION_HOURS = 12
 
 
@@ -37,9 +38,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         https_only=settings.environment == "production",
     )
     app.mount("/statis", StaticFiles(directory=STATIC), name="static")
-    app.include_router(auth.router)
-    app.include_router(queue.router)
-    app.include_router(reports.router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
