@@ -14,12 +14,35 @@ from flows.runtime import Runtime
 from services.actions import Forbidden, NotFound
 from web.deps import LoginRequired
 from web.login_limit import LoginLimiter
-from web.routes import auth, queue, reports
+from web.routes import (
+    attachments,
+    audit,
+    auth,
+    incidents,
+    queue,
+    region_settings,
+    reports,
+    sources,
+    users,
+    watchlists,
+)
 from web.security import SecurityHeaders
 from web.templating import TEMPLATES
 
 STATIC = Path(__file__).resolve().parent / "static"
-ROUTERS = (auth.router, queue.router, reports.router)  # every page of the console (and its access test)
+# every page of the console (and its access test), one router per area
+ROUTERS = (
+    auth.router,
+    queue.router,
+    reports.router,
+    incidents.router,
+    attachments.router,
+    watchlists.router,
+    region_settings.router,
+    sources.router,
+    users.router,
+    audit.router,
+)
 SESSION_HOURS = 12
 
 

@@ -2,6 +2,7 @@
 
 from db.base import Base
 from db.models.audit import AuditLog
+from db.models.console import ConfigSnapshot, WatchlistVersion
 from db.models.crawl import CrawlRun, CrawlRunStatus
 from db.models.detection import Detection
 from db.models.document import Document, DocumentStatus
@@ -9,14 +10,16 @@ from db.models.frontier import FrontierEntry, FrontierState
 from db.models.issue import Issue, IssueStatus
 from db.models.outbox import DeadlineAlert, DeliveryState, Filing, LaporBreaker, Notification
 from db.models.region import Agency, Region, Route
-from db.models.report import FollowUp, RejectReason, Report, ReportStatus
+from db.models.report import Attachment, FollowUp, RejectReason, Report, ReportStatus
 from db.models.source import Source, SourceState
 from db.models.user import Role, User
 
 __all__ = [
     "Agency",
+    "Attachment",
     "AuditLog",
     "Base",
+    "ConfigSnapshot",
     "CrawlRun",
     "CrawlRunStatus",
     "DeadlineAlert",
@@ -41,4 +44,5 @@ __all__ = [
     "Source",
     "SourceState",
     "User",
+    "WatchlistVersion",
 ]

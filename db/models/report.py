@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from db.base import Base, UTCDateTime, utcnow
 from db.models.issue import Issue
@@ -98,3 +98,21 @@ class FollowUp(Base):
     text: Mapped[str] = mapped_column(Text)
     origin: Mapped[str] = mapped_column(String(20), default="pantau")  # pantau | lapor (status sync)
     remote_key: Mapped[str | None] = mapped_column(String(120), unique=True)  # a synced one, once
+
+
+class Attachment(Base):
+    """A file an OPD attached to its tindak lanjut (a photo of the repaired road, a letter as PDF), kept in
+    the database with the answer in one transaction: never an answer without its files, or the reverse."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_up.id"), index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    uploaded_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

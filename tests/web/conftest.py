@@ -23,6 +23,7 @@ ACCOUNTS = {
     "manajer": (Role.MANAGER, "64.08", None),
     "pupr": (Role.OPD, "64.08", "PUPR"),
     "dlh": (Role.OPD, "64.08", "DLH"),
+    "pimpinan": (Role.PIMPINAN, "64.08", None),
     "operator-banjarbaru": (Role.OPERATOR, "63.72", None),
 }
 

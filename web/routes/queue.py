@@ -28,7 +28,7 @@ def home(account: Annotated[Account, Depends(current_account)]) -> Response:
 @router.get("/antrean", response_class=HTMLResponse)
 def review_queue(
     request: Request,
-    account: Annotated[Account, Depends(requires(*ADMIN_ROLES))],
+    account: Annotated[Account, Depends(requires(*ADMIN_ROLES, Role.PIMPINAN))],
     rt: Annotated[Runtime, Depends(runtime)],
     status: str | None = None,
 ) -> Response:

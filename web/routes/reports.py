@@ -20,7 +20,7 @@ from db.workflow import REJECT_LABELS
 from flows.runtime import Runtime
 from services import actions
 from services.accounts import Account
-from services.actions import Actor, Conflict, Corrections
+from services.actions import Actor, Conflict, Corrections, Forbidden
 from services.reports import Viewer, report_life
 from web.deps import current_account, runtime
 from web.security import check_csrf, csrf_token
@@ -76,6 +76,8 @@ def _act(
         action()
     except Conflict as conflict:
         return _page(request, rt, account, report_id, str(conflict), status=409)
+    except Forbidden as refusal:
+        return _page(request, rt, account, report_id, str(refusal), status=403)
     except PantauError as refusal:
         return _page(request, rt, account, report_id, str(refusal), status=400)
     return RedirectResponse(f"/laporan/{report_id}", status_code=303)
