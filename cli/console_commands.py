@@ -20,6 +20,7 @@ DEMO_ACCOUNTS = (  # username, role, agency
     ("manajer-demo", "manager", None),
     ("pupr-demo", "opd", "PUPR"),
     ("perkim-demo", "opd", "PERKIM"),
+    ("pimpinan-demo", "pimpinan", None),
 )
 
 
