@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import Session
 
+from db.json_sql import json_array_holds
 from db.models import (
     Agency,
     Detection,
@@ -21,6 +24,7 @@ from db.models import (
 )
 
 OPEN_FOR_ADMIN = (ReportStatus.QUEUED, ReportStatus.APPROVED)
+T = TypeVar("T", bound=tuple[object, ...])
 
 
 def pending_review(region_code: str | None = None) -> Select[tuple[Report]]:
@@ -49,6 +53,104 @@ def followup_overdue(now: datetime) -> Select[tuple[Report]]:
     )
 
 
+# The statuses that wait for an operator: to review (queued), to type into LAPOR! or see delivered
+# (approved), and filed reports an OPD returned as not its own, to re-route (filed, not forwarded).
+NEEDS_OPERATOR = (ReportStatus.QUEUED, ReportStatus.APPROVED, ReportStatus.FILED)
+# An issue's best band is the strongest band among its mentions' detections.
+BAND_COMPLAINT, BAND_REVIEW = "complaint", "review"
+
+
+@dataclass(frozen=True)
+class QueueCriteria:
+    """Which reports a queue shows; every criterion narrows (an empty one does not filter)."""
+
+    region_code: str | None = None
+    agency_code: str | None = None
+    statuses: tuple[str, ...] = ()
+    report_ids: tuple[int, ...] = ()
+    function: str | None = None  # Issue.function
+    kecamatan_code: str | None = None  # Issue.kecamatan_code
+    source_slug: str | None = None  # a mention of the issue came from this source
+    watchlist: str | None = None  # a mention of the issue matched this watchlist
+    band: str | None = None  # the issue's best band: complaint, or review ("perlu ditinjau") only
+    urgent_only: bool = False
+
+
+def _mention_of_issue(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Some detection attached to the report's issue meets ``conditions`` (uses ix_detection_issue_id)."""
+    return exists().where(Detection.issue_id == Issue.id, *conditions)
+
+
+def _on_issue(wanted: QueueCriteria) -> bool:
+    """Whether ``wanted`` asks anything of the reports' issues (and their mentions)."""
+    return bool(
+        wanted.function
+        or wanted.kecamatan_code
+        or wanted.urgent_only
+        or wanted.source_slug
+        or wanted.watchlist
+        or wanted.band
+    )
+
+
+def _queue_where(query: Select[T], wanted: QueueCriteria, *, join_issue: bool = True) -> Select[T]:
+    """``query`` narrowed to ``wanted``. A report and its issue are of one region: saying so for both lets
+    PostgreSQL walk ix_issue_queue_order (region, urgent, priority) in queue order and stop at a page."""
+    if join_issue:
+        query = query.join(Issue, Report.issue_id == Issue.id)
+    if wanted.region_code:
+        region_id = select(Region.id).where(Region.code == wanted.region_code).scalar_subquery()
+        query = query.where(Report.region_id == region_id)
+        if join_issue:
+            query = query.where(Issue.region_id == region_id)
+    if wanted.agency_code:
+        agency_ids = select(Agency.id).where(Agency.code == wanted.agency_code)
+        query = query.where(Report.agency_id.in_(agency_ids))
+    if wanted.statuses:
+        query = query.where(Report.status.in_([str(s) for s in wanted.statuses]))
+    if wanted.report_ids:
+        query = query.where(Report.id.in_(wanted.report_ids))
+    if wanted.function:
+        query = query.where(Issue.function == wanted.function)
+    if wanted.kecamatan_code:
+        query = query.where(Issue.kecamatan_code == wanted.kecamatan_code)
+    if wanted.urgent_only:
+        query = query.where(Issue.urgent.is_(True))
+    if wanted.source_slug:
+        source_ids = select(Source.id).where(Source.slug == wanted.source_slug)
+        query = query.where(
+            _mention_of_issue(
+                exists().where(Document.id == Detection.document_id, Document.source_id.in_(source_ids))
+            )
+        )
+    if wanted.watchlist:
+        query = query.where(_mention_of_issue(json_array_holds(Detection.watchlists, wanted.watchlist)))
+    if wanted.band == BAND_COMPLAINT:
+        query = query.where(_mention_of_issue(Detection.band == BAND_COMPLAINT))
+    elif wanted.band == BAND_REVIEW:
+        query = query.where(
+            _mention_of_issue(Detection.band == BAND_REVIEW),
+            ~_mention_of_issue(Detection.band == BAND_COMPLAINT),
+        )
+    elif wanted.band:
+        raise ValueError(f"unknown band {wanted.band!r}")
+    return query
+
+
+def queue_matching(wanted: QueueCriteria) -> Select[tuple[Report]]:
+    """The LAPOR! queue narrowed by ``wanted``: urgent first, then by priority (watchlists), then oldest
+    first (the report id breaks ties, so pages never overlap)."""
+    return _queue_where(select(Report), wanted).order_by(
+        Issue.urgent.desc(), Issue.priority.desc(), Report.queued_at, Report.id
+    )
+
+
+def queue_size(wanted: QueueCriteria) -> Select[tuple[int]]:
+    """How many reports ``queue_matching(wanted)`` holds (from ix_report_queue alone when nothing is asked
+    of the issues)."""
+    return _queue_where(select(func.count(Report.id)), wanted, join_issue=_on_issue(wanted))
+
+
 def queue(
     *,
     region_code: str | None = None,
@@ -56,23 +158,16 @@ def queue(
     status: str | None = None,
     report_ids: list[int] | None = None,
 ) -> Select[tuple[Report]]:
-    """The LAPOR! queue, filtered by region, instansi tujuan and status: urgent first, then by priority
-    (watchlists), then oldest first."""
-    query = (
-        select(Report)
-        .join(Region, Report.region_id == Region.id)
-        .join(Issue, Report.issue_id == Issue.id)
-        .order_by(Issue.urgent.desc(), Issue.priority.desc(), Report.queued_at, Report.id)
+    """The LAPOR! queue filtered by region, instansi tujuan and status (``queue_matching`` has every
+    filter)."""
+    return queue_matching(
+        QueueCriteria(
+            region_code=region_code,
+            agency_code=agency_code,
+            statuses=(status,) if status else (),
+            report_ids=tuple(report_ids or ()),
+        )
     )
-    if region_code:
-        query = query.where(Region.code == region_code)
-    if agency_code:
-        query = query.join(Agency, Report.agency_id == Agency.id).where(Agency.code == agency_code)
-    if status:
-        query = query.where(Report.status == status)
-    if report_ids:
-        query = query.where(Report.id.in_(report_ids))
-    return query
 
 
 def documents_to_triage(model_version: str, limit: int = 500) -> Select[tuple[Document]]:

@@ -9,23 +9,36 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
+from config.errors import PantauError
 from db.base import utcnow
 from db.local_time import local_display, local_iso
 from db.models import (
+    Agency,
     AuditLog,
     DeliveryState,
+    Detection,
     Filing,
     FollowUp,
     Notification,
     Region,
     Report,
     ReportStatus,
+    Source,
+    WatchlistVersion,
 )
-from db.queries import queue as queue_query
+from db.queries import (
+    BAND_COMPLAINT,
+    BAND_REVIEW,
+    NEEDS_OPERATOR,
+    QueueCriteria,
+    queue_matching,
+    queue_size,
+)
 from db.workflow import ENDED, label
 from flows.runtime import Runtime
+from services import attachments
 from services.actions import NotFound
 from services.deadline_watch import Clock, clock_progress, running_clocks
 from services.filing import held_regions, submission_for
@@ -108,64 +121,139 @@ class Viewer:
     region_id: int
     agency_id: int | None = None
 
+    def sees(self, report: Report) -> bool:
+        return report.region_id == self.region_id and self.agency_id in (None, report.agency_id)
+
 
 def _load(session: Session, report_id: int, viewer: Viewer | None = None) -> Report:
     """The report, if ``viewer`` may see it; one that exists elsewhere reads as missing, so a page does not
     tell another region or OPD that it exists."""
     report = session.get(Report, report_id)
-    hidden = viewer is not None and (
-        report is None
-        or report.region_id != viewer.region_id
-        or (viewer.agency_id is not None and report.agency_id != viewer.agency_id)
-    )
-    if report is None or hidden:
+    if report is None or (viewer is not None and not viewer.sees(report)):
         raise NotFound(f"laporan #{report_id} tidak ada")
     return report
 
 
+STATUS_NEEDS_OPERATOR = "perlu_tindakan"  # the console's default: NEEDS_OPERATOR
+STATUS_ALL = "semua"  # as None: every status
+PAGE_SIZE = 50
+BAND_LABELS = {BAND_COMPLAINT: "keluhan", BAND_REVIEW: "perlu ditinjau"}
+
+
+class InvalidFilter(PantauError):
+    """A queue filter value that names nothing (a status, band or page the queue does not know)."""
+
+
 @dataclass(frozen=True)
 class QueueFilter:
-    """Which reports a queue shows: a region, an OPD (instansi tujuan), a status, or given reports."""
+    """Which reports a queue shows, and which page of them. ``status`` is a status code, or
+    ``STATUS_NEEDS_OPERATOR`` for every status that waits for an operator; None (or ``STATUS_ALL``) shows
+    every status.
+    ``page_size`` None shows every report on one page (the CLI); the console pages by ``PAGE_SIZE``."""
 
     region_code: str | None = None
     agency_code: str | None = None
     status: str | None = None
     report_ids: list[int] | None = None
+    function: str | None = None
+    kecamatan_code: str | None = None
+    source: str | None = None  # a source's slug: reports whose incident it mentioned
+    watchlist: str | None = None  # a watchlist's name: reports whose incident matched it
+    band: str | None = None  # "complaint" or "review" (perlu ditinjau: the issue's best band is review)
+    urgent_only: bool = False
+    page: int = 1
+    page_size: int | None = None
+
+    def criteria(self) -> QueueCriteria:
+        if self.status == STATUS_NEEDS_OPERATOR:
+            statuses: tuple[str, ...] = tuple(NEEDS_OPERATOR)
+        elif self.status and self.status != STATUS_ALL:
+            if self.status not in {s.value for s in ReportStatus}:
+                raise InvalidFilter(f"status {self.status!r} tidak dikenal")
+            statuses = (self.status,)
+        else:
+            statuses = ()
+        if self.band and self.band not in BAND_LABELS:
+            raise InvalidFilter(f"pita {self.band!r} tidak dikenal")
+        if self.page < 1:
+            raise InvalidFilter(f"halaman {self.page} tidak ada")
+        return QueueCriteria(
+            region_code=self.region_code,
+            agency_code=self.agency_code,
+            statuses=statuses,
+            report_ids=tuple(self.report_ids or ()),
+            function=self.function,
+            kecamatan_code=self.kecamatan_code,
+            source_slug=self.source,
+            watchlist=self.watchlist,
+            band=self.band,
+            urgent_only=self.urgent_only,
+        )
 
 
 @dataclass(frozen=True)
 class QueueView:
     rows: list[dict[str, Any]]
     held: list[str]  # regions whose LAPOR! filings are held by the breaker, with the reason
+    total: int = 0  # reports that match the filter, on every page
+    page: int = 1
+    pages: int = 1
+
+
+def best_bands(session: Session, issue_ids: list[int]) -> dict[int, str]:
+    """Each issue's best band among its mentions: complaint, else review ("perlu ditinjau")."""
+    found: dict[int, str] = {}
+    rows = session.execute(
+        select(Detection.issue_id, Detection.band)
+        .where(Detection.issue_id.in_(issue_ids), Detection.band.in_(list(BAND_LABELS)))
+        .distinct()
+    )
+    for issue_id, band in rows:
+        if issue_id is not None and found.get(issue_id) != BAND_COMPLAINT:
+            found[issue_id] = band
+    return found
+
+
+def _kecamatan_names(runtime: Runtime, region_code: str) -> dict[str, str]:
+    region = runtime.catalog.regions.get(region_code)
+    return {k.code: k.name for k in region.gazetteer.kecamatan} if region else {}
 
 
 def queue_view(runtime: Runtime, wanted: QueueFilter, *, iso_times: bool = False) -> QueueView:
     """The LAPOR! queue as people read it (``pantau queue`` and the console): urgent first, then priority,
-    then oldest; each report's status in words, tracking ID, next deadline and whatever needs an eye."""
+    then oldest; each report's status in words, tracking ID, next deadline and whatever needs an eye; one
+    page of it when ``wanted.page_size`` is set (a page past the last shows the last)."""
     now = utcnow()
+    criteria = wanted.criteria()
+    functions = runtime.catalog.functions
     with runtime.sessions() as session:
-        reports = list(
-            session.scalars(
-                queue_query(
-                    region_code=wanted.region_code,
-                    agency_code=wanted.agency_code,
-                    status=wanted.status,
-                    report_ids=wanted.report_ids,
-                )
-            )
-        )
+        query = queue_matching(criteria).options(contains_eager(Report.issue), selectinload(Report.agency))
+        total = pages = page = 1
+        if wanted.page_size:
+            total = session.scalar(queue_size(criteria)) or 0
+            pages = max(1, -(-total // wanted.page_size))
+            page = min(wanted.page, pages)
+            query = query.limit(wanted.page_size).offset((page - 1) * wanted.page_size)
+        reports = list(session.scalars(query))
+        if not wanted.page_size:
+            total = len(reports)
         filings = filings_of(session, [r.id for r in reports])
         problems = problems_of(session, reports, filings)
+        bands = best_bands(session, [r.issue_id for r in reports])
         held = [
             f"Pengiriman ke LAPOR! {region.name} ditahan sementara: {breaker.last_error}"
             for region, breaker in held_regions(session, now)
             if wanted.region_code in (None, region.code)
         ]
+        kecamatan: dict[str, dict[str, str]] = {}
         rows = []
         for r in reports:
             zone = r.region.timezone
             deadline = next_deadline(r, now)
             shown = local_iso if iso_times else local_display
+            places = kecamatan.setdefault(r.region.code, _kecamatan_names(runtime, r.region.code))
+            function = functions.get(r.issue.function or "")
+            band = bands.get(r.issue_id)
             rows.append(
                 {
                     "id": r.id,
@@ -190,9 +278,63 @@ def queue_view(runtime: Runtime, wanted: QueueFilter, *, iso_times: bool = False
                     "prioritas": r.issue.priority,
                     "jumlah_sebutan": r.issue.mention_count,
                     "sumber": r.source_links,
+                    "fungsi": function.name if function else r.issue.function,
+                    "kecamatan": places.get(r.issue.kecamatan_code or "", r.issue.kecamatan_code),
+                    "pita": band,
+                    "perlu_ditinjau": band == BAND_REVIEW,
                 }
             )
-    return QueueView(rows=rows, held=held)
+    return QueueView(rows=rows, held=held, total=total, page=page, pages=pages)
+
+
+@dataclass(frozen=True)
+class QueueChoices:
+    """What a region's queue can be filtered by, as (value, label) pairs for the filter form."""
+
+    statuses: list[tuple[str, str]]
+    functions: list[tuple[str, str]]
+    kecamatan: list[tuple[str, str]]
+    agencies: list[tuple[str, str]]
+    sources: list[tuple[str, str]]
+    watchlists: list[tuple[str, str]]
+    bands: list[tuple[str, str]]
+
+
+def queue_choices(runtime: Runtime, region_code: str) -> QueueChoices:
+    """The filter values of a region's queue: its statuses, the catalog's functions, the kecamatan of its
+    gazetteer, its agencies and sources, and its watchlists (configured or written in the console)."""
+    region = runtime.catalog.regions.get(region_code)
+    configured = {w.name for w in region.definition.watchlists} if region else set()
+    with runtime.sessions() as session:
+        region_id = select(Region.id).where(Region.code == region_code).scalar_subquery()
+        agencies = session.execute(
+            select(Agency.code, Agency.short_name)
+            .where(Agency.region_id == region_id, Agency.active.is_(True))
+            .order_by(Agency.short_name)
+        ).all()
+        sources = session.execute(
+            select(Source.slug, Source.name).where(Source.region_id == region_id).order_by(Source.name)
+        ).all()
+        written = session.scalars(
+            select(WatchlistVersion.name).where(WatchlistVersion.region_id == region_id).distinct()
+        ).all()
+    return QueueChoices(
+        statuses=[
+            (STATUS_NEEDS_OPERATOR, "perlu tindakan operator"),
+            *((s.value, label(s)) for s in ReportStatus),
+            (STATUS_ALL, "semua status"),
+        ],
+        functions=sorted(((f.code, f.name) for f in runtime.catalog.functions.values()), key=_by_label),
+        kecamatan=sorted(_kecamatan_names(runtime, region_code).items(), key=_by_label),
+        agencies=[(code, name) for code, name in agencies],
+        sources=[(slug, name) for slug, name in sources],
+        watchlists=[(name, name) for name in sorted(configured | set(written), key=str.casefold)],
+        bands=list(BAND_LABELS.items()),
+    )
+
+
+def _by_label(choice: tuple[str, str]) -> str:
+    return choice[1].casefold()
 
 
 def entry_text_for(runtime: Runtime, report_id: int) -> str:
@@ -316,6 +458,7 @@ def report_life(runtime: Runtime, report_id: int, viewer: Viewer | None = None) 
         zone = report.region.timezone
         filing = filings_of(session, [report.id]).get(report.id)
         deadline = next_deadline(report, now)
+        files = attachments.listing(session, report.id)
 
         def shown(moment: datetime | None) -> str | None:
             return local_display(moment, zone) if moment else None
@@ -379,7 +522,7 @@ def report_life(runtime: Runtime, report_id: int, viewer: Viewer | None = None) 
                 )
             ],
             "tindak_lanjut": [
-                {"waktu": shown(f.at), "oleh": f.author, "isi": f.text}
+                {"waktu": shown(f.at), "oleh": f.author, "isi": f.text, "lampiran": files.get(f.id, [])}
                 for f in session.scalars(
                     select(FollowUp).where(FollowUp.report_id == report.id).order_by(FollowUp.at)
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, UTCDateTime, utcnow
@@ -21,6 +21,8 @@ class IssueStatus(StrEnum):
 
 class Issue(Base):
     __tablename__ = "issue"
+    # the review queue walks a region's issues in its order (urgent, then priority) and stops at a page
+    __table_args__ = (Index("ix_issue_queue_order", "region_id", "urgent", "priority"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from db.base import Base, UTCDateTime, utcnow
@@ -44,6 +44,8 @@ class RejectReason(StrEnum):
 
 class Report(Base):
     __tablename__ = "report"
+    # the review queue's filter and count: a region's reports in some statuses, oldest first
+    __table_args__ = (Index("ix_report_queue", "region_id", "status", "queued_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=1)

@@ -95,8 +95,8 @@ def test_each_role_and_region_sees_only_its_own(console, queued_report) -> None:
     inbox = pupr.get("/kotak-masuk").text
     assert "Jalan berlubang untuk PUPR" in inbox and "Sampah menumpuk untuk DLH" not in inbox
     assert pupr.get("/antrean").status_code == 403
-    assert "Jalan berlubang" in console.client("operator").get("/antrean").text
-    elsewhere = console.client("operator-banjarbaru").get("/antrean").text
+    assert "Jalan berlubang" in console.client("operator").get("/antrean?status=semua").text
+    elsewhere = console.client("operator-banjarbaru").get("/antrean?status=semua").text
     assert "Jalan berlubang" not in elsewhere and "Antrean kosong" in elsewhere
 
 

@@ -36,6 +36,8 @@ PAGES = {
 # logged-out 403 (no CSRF token); the pimpinan reads only
 REFUSED = {None: 403, "dlh": 404, "operator-banjarbaru": 404}
 POSTS = {
+    # bulk actions on the queue: operators and managers (another region: tests/web/test_queue_page.py)
+    "/antrean/massal": {None: 403, "pimpinan": 403, "pupr": 403, "dlh": 403},
     "/laporan/{report_id}/setujui": {**REFUSED, "pimpinan": 403},
     "/laporan/{report_id}/tolak": {**REFUSED, "pimpinan": 403},
     "/laporan/{report_id}/catat-tracking": {**REFUSED, "pimpinan": 403},
