@@ -10,10 +10,11 @@ transactions racing past the check cannot both write (the loser gets ``Conflict`
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from db.base import utcnow
 from db.local_time import local_display
 from db.models import (
     Agency,
+    Attachment,
     DeliveryState,
     Detection,
     Filing,
@@ -43,9 +45,13 @@ from flows.queueing import queue_issue
 from flows.runtime import Runtime
 from flows.triage_service import open_issue
 from nlp.redact import redact
+from nlp.triage import URGENT_PRIORITY
 from services import notifications
 from services.lapor.protocol import FIELD_LIMITS
 from services.lapor.tracking_id import InvalidTrackingId, parse_tracking_id
+
+if TYPE_CHECKING:
+    from services.attachments import Upload
 
 S = ReportStatus
 KLASIFIKASI = ("pengaduan", "aspirasi", "permintaan_informasi")
@@ -201,7 +207,24 @@ def _agency(session: Session, report: Report, code: str) -> Agency:
     return agency
 
 
+def _changes(report: Report, corrections: Corrections) -> Corrections:
+    """Only what differs from the report, texts trimmed with plain line ends (a form sends every field,
+    also those left as Pantau drafted them, and a browser ends a textarea's lines with CR LF)."""
+    changed: dict[str, object] = {}
+    for name, value in corrections.given().items():
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").strip()
+        if name == "agency_code":
+            same = report.agency is not None and str(value).upper() == report.agency.code
+        else:
+            same = value == getattr(report, name)
+        if not same:
+            changed[name] = value
+    return Corrections(**changed)  # type: ignore[arg-type]  # the names and types of Corrections' fields
+
+
 def _apply_corrections(session: Session, report: Report, corrections: Corrections, actor: Actor) -> None:
+    corrections = _changes(report, corrections)
     given = corrections.given()
     if not given:
         return
@@ -537,8 +560,10 @@ def answer(
     actor: Actor,
     expected_version: int | None = None,
     now: datetime | None = None,
+    files: Sequence[Upload] = (),
 ) -> ReportState:
-    """The OPD's tindak lanjut: recorded, and the report is followed up (auto-close clock starts)."""
+    """The OPD's tindak lanjut: recorded, and the report is followed up (auto-close clock starts).
+    ``files`` (checked by ``services.attachments.accept_all``) are stored with it in the same transaction."""
     _require_role(actor, Role.OPD, *ADMIN)
     body = redact(text.strip())
     if len(body) < 10:
@@ -551,18 +576,82 @@ def answer(
                 "yang sudah didisposisikan"
             )
         now = now or utcnow()
-        session.add(
-            FollowUp(report_id=report.id, agency_id=report.agency_id, at=now, author=actor.name, text=body)
+        follow_up = FollowUp(
+            report_id=report.id, agency_id=report.agency_id, at=now, author=actor.name, text=body
         )
+        session.add(follow_up)
         transition(session, report, S.FOLLOWED_UP, actor=actor.name, reason="tindak lanjut", now=now)
+        if files:
+            _attach(session, report, follow_up, files, actor)
         return _state(session, report)
 
 
+def _attach(
+    session: Session, report: Report, follow_up: FollowUp, files: Sequence[Upload], actor: Actor
+) -> None:
+    """Store ``files`` with ``follow_up`` and audit what was attached (name, type, size, digest)."""
+    session.flush()
+    for upload in files:
+        session.add(
+            Attachment(
+                follow_up_id=follow_up.id,
+                report_id=report.id,
+                filename=upload.filename,
+                content_type=upload.content_type,
+                size=upload.size,
+                sha256=upload.sha256,
+                data=upload.data,
+                uploaded_by=actor.name,
+            )
+        )
+    audit.record(
+        session,
+        actor=actor.name,
+        entity=report,
+        action="attachments:add",
+        after={
+            "follow_up": follow_up.id,
+            "files": [
+                {"name": f.filename, "type": f.content_type, "size": f.size, "sha256": f.sha256}
+                for f in files
+            ],
+        },
+    )
+
+
+# characters: the reason with who returned it and the suggestion fit the audit log's 1000
+RETURN_REASON_LIMIT = 500
+OUTSIDE_BODY_LIMIT = 200
+
+
 def return_not_ours(
-    runtime: Runtime, report_id: int, *, actor: Actor, reason: str, expected_version: int | None = None
+    runtime: Runtime,
+    report_id: int,
+    *,
+    actor: Actor,
+    reason: str,
+    suggested_agency: str | None = None,
+    outside_body: str | None = None,
+    expected_version: int | None = None,
 ) -> ReportState:
-    """The OPD returns a report as not its own: back to the admin (filed) to re-route, with the reason."""
+    """The OPD returns a report as not its own: back to the admin (filed) to re-route, with the reason and,
+    if it knows, whose it is: another active OPD of the region (``suggested_agency``, a code) or a body
+    outside the regional government (``outside_body``). The suggestion is written into the transition's
+    reason, which the operator reads in the report's history, and as data into an audit entry of its own
+    (``return:suggestion``, ``after["saran"]``)."""
     _require_role(actor, Role.OPD, *ADMIN)
+    reason = " ".join(reason.split())
+    outside = " ".join((outside_body or "").split())
+    if not reason:
+        raise ActionError(f"laporan #{report_id}: tuliskan alasan mengapa laporan ini bukan wewenang Anda")
+    if suggested_agency and outside:
+        raise ActionError(
+            f"laporan #{report_id}: pilih satu saran saja, OPD pemda atau instansi di luar pemda"
+        )
+    if len(reason) > RETURN_REASON_LIMIT:
+        raise ActionError(f"laporan #{report_id}: alasan lebih dari {RETURN_REASON_LIMIT} karakter")
+    if len(outside) > OUTSIDE_BODY_LIMIT:
+        raise ActionError(f"laporan #{report_id}: nama instansi lebih dari {OUTSIDE_BODY_LIMIT} karakter")
     with _action(runtime) as session:
         report = _load(session, report_id, actor, expected_version)
         if report.status not in (S.FORWARDED, S.ACKNOWLEDGED):
@@ -571,7 +660,26 @@ def return_not_ours(
                 "dan belum ditindaklanjuti yang bisa dikembalikan"
             )
         who = report.agency.short_name if report.agency else "OPD"
-        transition(session, report, S.FILED, actor=actor.name, reason=f"dikembalikan oleh {who}: {reason}")
+        suggestion: dict[str, str] = {}
+        said = ""  # the suggestion in words
+        if suggested_agency:
+            agency = _agency(session, report, suggested_agency)
+            if agency.id == report.agency_id:
+                raise ActionError(f"laporan #{report.id}: sarankan OPD lain, bukan {agency.short_name}")
+            suggestion, said = {"opd": agency.code, "nama": agency.name}, agency.name
+        elif outside:
+            suggestion, said = {"luar_pemda": outside}, f"di luar pemda, {outside}"
+        text = f"dikembalikan oleh {who}: {reason}" + (f"; saran: {said}" if suggestion else "")
+        transition(session, report, S.FILED, actor=actor.name, reason=text)
+        if suggestion:
+            audit.record(
+                session,
+                actor=actor.name,
+                entity=report,
+                action="return:suggestion",
+                after={"saran": suggestion},
+                reason=f"saran: {said}",
+            )
         return _state(session, report)
 
 
@@ -601,7 +709,7 @@ def merge(
     absorb_report_id: int,
     *,
     actor: Actor,
-    expected_versions: tuple[int, int] | None = None,
+    expected_versions: tuple[int | None, int | None] | None = None,
 ) -> ReportState:
     """Two reports are one incident: the second's mentions join the first's issue; the second report is
     rejected as a duplicate of the first. The absorbed one must not be in LAPOR! already."""
@@ -694,3 +802,73 @@ def split(
         )
         new_report = queue_issue(session, new_issue, runtime.catalog.functions, actor=actor.name)
         return _state(session, new_report)
+
+
+# -- the incident's urgency and filing now ----------------------------------------------------------------
+
+
+def set_urgent(
+    runtime: Runtime,
+    report_id: int,
+    urgent: bool,
+    *,
+    actor: Actor,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> ReportState:
+    """Mark a report's incident urgent (danger to life or property) or take the mark away; its priority moves
+    by ``nlp.triage.URGENT_PRIORITY`` as triage would have set it, so the queue orders it the same way."""
+    _require_role(actor, *ADMIN)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        issue = report.issue
+        if issue.urgent == urgent:
+            now = "sudah ditandai mendesak" if urgent else "tidak ditandai mendesak"
+            raise ActionError(f"laporan #{report.id} {now}")
+        before = {"urgent": issue.urgent, "priority": issue.priority}
+        issue.urgent = urgent
+        issue.priority = (
+            issue.priority + URGENT_PRIORITY if urgent else max(0, issue.priority - URGENT_PRIORITY)
+        )
+        audit.record(
+            session,
+            actor=actor.name,
+            entity=issue,
+            action="urgent",
+            before=before,
+            after={"urgent": issue.urgent, "priority": issue.priority},
+            reason=reason.strip(),
+        )
+        report.last_actor = actor.name
+        flag_modified(report, "last_actor")  # the incident changed under the report: its version moves
+        return _state(session, report)
+
+
+def file_now(
+    runtime: Runtime, report_id: int, *, actor: Actor, expected_version: int | None = None
+) -> ReportState:
+    """Send an approved report's API filing at the filing worker's next pass: one waiting for its next
+    attempt (backing off after a failure) goes at once, one given up is tried again from the start (as
+    ``retry_filing``)."""
+    _require_role(actor, *ADMIN)
+    with _action(runtime) as session:
+        report = _load(session, report_id, actor, expected_version)
+        filing = _filing_of(session, report)
+        waiting = (DeliveryState.PENDING, DeliveryState.FAILED)
+        if filing is None or filing.mode != LaporMode.API or filing.state not in waiting:
+            raise ActionError(f"laporan #{report.id} tidak punya pengiriman API yang menunggu atau gagal")
+        before = {"state": filing.state, "attempts": filing.attempts}
+        if filing.state == DeliveryState.FAILED:
+            filing.attempts = 0
+        filing.state = DeliveryState.PENDING
+        filing.next_attempt_at = utcnow()
+        audit.record(
+            session,
+            actor=actor.name,
+            entity=report,
+            action="filing:now",
+            before=before,
+            after={"state": filing.state, "attempts": filing.attempts},
+            reason=filing.last_error or "",
+        )
+        return _state(session, report)
