@@ -16,6 +16,7 @@ from db.session import make_engine, session_factory
 from nlp.rules import compile_rules
 
 if TYPE_CHECKING:  # loaded when first used: a crawl or a listing never pays for the model's libraries
+    from flows.console_config import ConsoleConfig
     from nlp.model import ComplaintModel
     from nlp.triage import Triager
 
@@ -59,6 +60,13 @@ class Runtime:
         # of every garbage collection made triage about 10% faster (bench/triage_bench.py)
         gc.freeze()
         return triager
+
+    @cached_property
+    def console_config(self) -> ConsoleConfig:
+        """Which console changes (routes, watchlists) the triager has taken (``flows.console_config``)."""
+        from flows.console_config import ConsoleConfig
+
+        return ConsoleConfig()
 
     def close(self) -> None:
         if "engine" in self.__dict__:

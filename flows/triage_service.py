@@ -26,6 +26,7 @@ from db.queries import (
     triaged_among,
 )
 from db.session import WriteLockBusy, hold_lock, write_transaction
+from flows.console_config import take_console_config
 from flows.runtime import Runtime
 from nlp.clustering import IncidentIndex, Mention, MinHashSignature, signature_of_model_words
 from nlp.report_text import headline
@@ -287,9 +288,11 @@ def triage_pending(runtime: Runtime, batch_size: int = 200) -> TriageSummary:
     """Triage every stored document that the current model has not seen, in batches of ``batch_size``.
 
     Each batch is claimed (PostgreSQL: its rows are locked and skipped by other runs; SQLite: the transaction
-    holds the write lock), run through the model, and written under the writer lock.
+    holds the write lock), run through the model, and written under the writer lock. The run starts with the
+    routes and watchlists in force in the database (``flows.console_config``).
     """
     summary = TriageSummary()
+    take_console_config(runtime)  # routes and watchlists as the console left them
     triager = runtime.triager
     incidents = Incidents(timedelta(days=runtime.settings.cluster_window_days))
     while True:

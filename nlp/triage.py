@@ -7,11 +7,11 @@ A text is tokenised once (``nlp.text.tokens``) for the model, the watchlists, th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from config.catalog import Catalog
+from config.catalog import Catalog, Region
 from nlp.foreign_places import ForeignPlace, ForeignPlaceFinder
 from nlp.gazetteer import Gazetteer, Location
 from nlp.model import ComplaintModel, Prediction
@@ -59,6 +59,20 @@ class Triage:
         return self.routes[0].agency_code if self.routes else None
 
 
+def triage_text(title: str, text: str) -> str:
+    """The text triage reads of a document: its title, then its body."""
+    return f"{title}\n{text}".strip()
+
+
+def watch_document(
+    words: Sequence[str], region: Region, place_names: Iterable[str | None], source_slug: str, function: str
+) -> WatchDocument:
+    """A text's words as the watchlists see them, with the region's name and the kecamatan and desa it names
+    for ``wilayah:``; the console's watchlist preview builds its documents here too, so it tells the truth."""
+    names = [region.definition.name, *(name for name in place_names if name)]
+    return WatchDocument.from_tokens(words, region.code, names, source_slug, function)
+
+
 def place_status(location: Location | None, outside: list[ForeignPlace], streets: list[str]) -> str:
     """In the region when it names one of its places (or only a street, with no other region named);
     outside ("bukan wewenang") when it names only another region; else unknown ("lokasi belum diketahui")."""
@@ -84,13 +98,19 @@ class Triager:
         self.urgency: tuple[UrgencyRule, ...] = rules.urgency
         self.urgent_functions = frozenset(code for code, f in catalog.functions.items() if f.urgent)
 
+    def use_region(self, region: Region, rules: RegionRules) -> None:
+        """Triage the region's next texts with ``region`` (its routing table) and ``rules`` (its watchlists):
+        configuration changed in the console (``flows.console_config``), the model stays loaded."""
+        self.catalog = replace(self.catalog, regions={**self.catalog.regions, region.code: region})
+        self.rules[region.code] = rules
+
     def band(self, score: float) -> str:
         if score >= self.complaint_threshold:
             return COMPLAINT
         return REVIEW if score >= self.review_threshold else NOT_COMPLAINT
 
     def triage(self, items: Sequence[TriageInput]) -> list[Triage]:
-        texts = [f"{item.title}\n{item.text}".strip() for item in items]
+        texts = [triage_text(item.title, item.text) for item in items]
         words = [tokens(text) for text in texts]
         predictions = self.model.predict_tokens(words, explain_from=self.review_threshold)
         return [
@@ -108,10 +128,8 @@ class Triager:
         location = self.gazetteers[item.region_code].locate_in(split) if split is not None else None
         outside = self.foreign[item.region_code].find_in(split) if split is not None and not location else []
         streets = find_streets(text) if relevant else []
-        names = [region.definition.name]
-        if location is not None:
-            names.extend(n for n in (location.kecamatan_name, location.desa_name) if n)
-        doc = WatchDocument.from_tokens(words, item.region_code, names, item.source_slug, prediction.function)
+        places = (location.kecamatan_name, location.desa_name) if location is not None else ()
+        doc = watch_document(words, region, places, item.source_slug, prediction.function)
         rules = self.rules[item.region_code]
         routes = route(region, prediction.function_alternatives)
         vertical = rules.vertical_agency(prediction.function, doc) if relevant else None
