@@ -8,18 +8,22 @@ does not tell which usernames exist. Every change to an account is written to th
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from config.errors import PantauError
 from db import audit
 from db.base import utcnow
+from db.local_time import local_display
 from db.models import Agency, Region, Role, User
-from db.session import transaction
+from db.session import hold_lock, transaction, write_transaction
 from flows.runtime import Runtime
 
 MAX_FAILED_LOGINS = 5
@@ -183,3 +187,257 @@ def authenticate(runtime: Runtime, username: str, password: str, now: datetime |
     if account is None:
         raise refused
     return account
+
+
+# -- a manager's view of the region's accounts (the console's /pengguna) -------------------------------------
+
+ROLE_LABELS = {
+    Role.OPERATOR: "Operator",
+    Role.MANAGER: "Manajer",
+    Role.OPD: "OPD (pejabat penghubung)",
+    Role.PIMPINAN: "Pimpinan",
+}
+GENERATED_PASSWORD_BYTES = 12  # 16 characters of URL-safe base64
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
+
+
+class UserNotFound(AccountError):
+    """No such account in the manager's region (another region's accounts do not exist for them)."""
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """One account as the manager's list shows it; times in the region's local time."""
+
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    agency_code: str | None
+    is_active: bool
+    last_login: str | None
+    locked_until: str | None  # only while the lock-out lasts
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+
+def active_account(runtime: Runtime, user_id: int) -> Account | None:
+    """The account of a session as the database has it now, or None when it was disabled or removed: a
+    change of role or a disabled account takes effect at the next request, not at the next login."""
+    with runtime.sessions() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.is_active:
+            return None
+        agency = session.get(Agency, user.agency_id) if user.agency_id else None
+        return _account(user, session.get_one(Region, user.region_id), agency)
+
+
+def _row(user: User, agency_codes: dict[int, str], timezone: str, now: datetime) -> UserRow:
+    locked = user.locked_until if user.locked_until and user.locked_until > now else None
+    return UserRow(
+        id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=Role(user.role),
+        agency_code=agency_codes.get(user.agency_id) if user.agency_id else None,
+        is_active=user.is_active,
+        last_login=local_display(user.last_login_at, timezone) if user.last_login_at else None,
+        locked_until=local_display(locked, timezone) if locked else None,
+    )
+
+
+def _agency_codes(session: Session, region_id: int) -> dict[int, str]:
+    rows = session.execute(select(Agency.id, Agency.code).where(Agency.region_id == region_id))
+    return {agency_id: code for agency_id, code in rows}
+
+
+def region_users(runtime: Runtime, region_id: int, now: datetime | None = None) -> list[UserRow]:
+    """Every account of the region, by role then username."""
+    now = now or utcnow()
+    with runtime.sessions() as session:
+        timezone = session.get_one(Region, region_id).timezone
+        codes = _agency_codes(session, region_id)
+        users = session.scalars(select(User).where(User.region_id == region_id).order_by(User.username))
+        rows = [_row(user, codes, timezone, now) for user in users]
+    order = list(ROLE_LABELS)
+    return sorted(rows, key=lambda row: order.index(row.role))
+
+
+def region_user(runtime: Runtime, region_id: int, user_id: int, now: datetime | None = None) -> UserRow:
+    """One account of the region; ``UserNotFound`` for another region's."""
+    with runtime.sessions() as session:
+        user = _user_in(session, region_id, user_id)
+        timezone = session.get_one(Region, region_id).timezone
+        return _row(user, _agency_codes(session, region_id), timezone, now or utcnow())
+
+
+def agency_choices(runtime: Runtime, region_id: int) -> list[tuple[str, str]]:
+    """(code, short name) of the region's active agencies: whom an OPD account may answer for."""
+    with runtime.sessions() as session:
+        rows = session.execute(
+            select(Agency.code, Agency.short_name)
+            .where(Agency.region_id == region_id, Agency.active)
+            .order_by(Agency.short_name)
+        )
+        return [(code, name) for code, name in rows]
+
+
+def _user_in(session: Session, region_id: int, user_id: int, *, lock: bool = False) -> User:
+    query = select(User).where(User.id == user_id, User.region_id == region_id)
+    user = session.scalar(query.with_for_update() if lock else query)
+    if user is None:
+        raise UserNotFound(f"pengguna {user_id} tidak ada di wilayah ini")
+    return user
+
+
+def _as_manager(by: Account) -> str:
+    """The audit name of a manager acting on their region's accounts."""
+    if by.role != Role.MANAGER:
+        raise AccountError("hanya manajer yang mengelola pengguna wilayahnya")
+    return f"user:{by.username}"
+
+
+def _password_or_new(password: str | None) -> tuple[str, str | None]:
+    """The password to set, and the generated one to show once (None when the manager chose it)."""
+    if password:
+        _check_password(password)
+        return password, None
+    generated = secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
+    return generated, generated
+
+
+def add_region_user(
+    runtime: Runtime,
+    *,
+    by: Account,
+    username: str,
+    full_name: str,
+    role: Role,
+    agency_code: str | None = None,
+    password: str | None = None,
+) -> str | None:
+    """A new account in the manager's region; returns the generated password (to show once) when the manager
+    gave none."""
+    actor = _as_manager(by)
+    username = username.strip()
+    if not _USERNAME.fullmatch(username):
+        raise AccountError(
+            "nama pengguna 3-80 karakter: huruf kecil, angka, titik, garis bawah atau tanda minus"
+        )
+    if not full_name.strip():
+        raise AccountError("nama lengkap wajib diisi")
+    if role == Role.OPD and not agency_code:
+        raise AccountError("peran OPD perlu memilih OPD-nya")
+    chosen, generated = _password_or_new(password)
+    add_user(
+        runtime,
+        username=username,
+        full_name=full_name.strip(),
+        role=role,
+        region_code=by.region_code,
+        password=chosen,
+        agency_code=agency_code if role == Role.OPD else None,
+        actor=actor,
+    )
+    return generated
+
+
+def _managers_left(session: Session, region_id: int, without: int) -> int:
+    """Active managers of the region other than account ``without`` (under the region's manager lock)."""
+    hold_lock(session, f"region-managers:{region_id}")
+    count = session.scalar(
+        select(func.count(User.id)).where(
+            User.region_id == region_id, User.role == Role.MANAGER.value, User.is_active, User.id != without
+        )
+    )
+    return count or 0
+
+
+def set_user_active(runtime: Runtime, user_id: int, *, active: bool, by: Account, reason: str = "") -> None:
+    """Disable or enable an account of the manager's region; a manager cannot disable themselves nor the
+    region's last active manager."""
+    actor = _as_manager(by)
+    if not active and user_id == by.id:
+        raise AccountError("Anda tidak bisa menonaktifkan akun Anda sendiri")
+    with write_transaction(runtime.sessions) as session:
+        user = _user_in(session, by.region_id, user_id, lock=True)
+        if user.is_active == active:
+            raise AccountError(f"akun {user.username} sudah {'aktif' if active else 'nonaktif'}")
+        if not active and user.role == Role.MANAGER and _managers_left(session, by.region_id, user.id) == 0:
+            raise AccountError(f"{user.username} adalah manajer aktif terakhir wilayah ini")
+        user.is_active = active
+        audit.record(
+            session,
+            actor=actor,
+            entity=user,
+            action="account:enable" if active else "account:disable",
+            before={"is_active": not active},
+            after={"is_active": active},
+            reason=reason.strip(),
+        )
+
+
+def set_user_password(
+    runtime: Runtime, user_id: int, *, by: Account, password: str | None = None
+) -> str | None:
+    """A new password for an account of the manager's region (clears a lock-out); returns the generated one
+    when the manager gave none."""
+    actor = _as_manager(by)
+    chosen, generated = _password_or_new(password)
+    with write_transaction(runtime.sessions) as session:
+        user = _user_in(session, by.region_id, user_id, lock=True)
+        user.password_hash = _HASHER.hash(chosen)
+        user.failed_logins = 0
+        user.locked_until = None
+        audit.record(session, actor=actor, entity=user, action="account:password")
+    return generated
+
+
+def change_role(
+    runtime: Runtime,
+    user_id: int,
+    *,
+    role: Role,
+    agency_code: str | None = None,
+    by: Account,
+    reason: str = "",
+) -> None:
+    """Give an account of the manager's region another role (an OPD role names its agency). A manager cannot
+    change their own role, nor take the role from the region's last active manager."""
+    actor = _as_manager(by)
+    if user_id == by.id:
+        raise AccountError("Anda tidak bisa mengubah peran akun Anda sendiri")
+    if role == Role.OPD and not agency_code:
+        raise AccountError("peran OPD perlu memilih OPD-nya")
+    with write_transaction(runtime.sessions) as session:
+        user = _user_in(session, by.region_id, user_id, lock=True)
+        agency = None
+        if role == Role.OPD:
+            agency = session.scalar(
+                select(Agency).where(
+                    Agency.region_id == by.region_id, Agency.code == agency_code, Agency.active
+                )
+            )
+            if agency is None:
+                raise AccountError(f"tidak ada OPD aktif berkode {agency_code!r} di wilayah ini")
+        codes = _agency_codes(session, by.region_id)
+        before = {"role": user.role, "agency": codes.get(user.agency_id) if user.agency_id else None}
+        after = {"role": role.value, "agency": agency.code if agency else None}
+        if before == after:
+            raise AccountError(f"akun {user.username} sudah berperan {ROLE_LABELS[role]}")
+        leaving = user.role == Role.MANAGER and role != Role.MANAGER and user.is_active
+        if leaving and _managers_left(session, by.region_id, user.id) == 0:
+            raise AccountError(f"{user.username} adalah manajer aktif terakhir wilayah ini")
+        user.role = role.value
+        user.agency_id = agency.id if agency else None
+        audit.record(
+            session,
+            actor=actor,
+            entity=user,
+            action="account:role",
+            before=before,
+            after=after,
+            reason=reason.strip(),
+        )

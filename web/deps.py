@@ -1,4 +1,4 @@
-"""Request dependencies: the Runtime, the logged-in account and its role."""
+"""Request dependencies: the Runtime, the logged-in account and its role; who acts and whose eyes see."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from fastapi import Depends, HTTPException, Request
 
 from db.models import Role
 from flows.runtime import Runtime
-from services.accounts import Account
+from services.accounts import Account, active_account
+from services.actions import Actor
+from services.reports import Viewer
 
 SESSION_ACCOUNT = "account"
 
@@ -24,10 +26,16 @@ def runtime(request: Request) -> Runtime:
 
 
 def current_account(request: Request) -> Account:
+    """The session's account as the database has it now: disabling an account or changing its role takes
+    effect at its next request, not at its next login."""
     data = request.session.get(SESSION_ACCOUNT)
     if not isinstance(data, dict):
         raise LoginRequired
-    return Account(**{**data, "role": Role(data["role"])})
+    account = active_account(runtime(request), int(data["id"]))
+    if account is None:
+        request.session.clear()
+        raise LoginRequired
+    return account
 
 
 def remember(request: Request, account: Account) -> None:
@@ -43,3 +51,13 @@ def requires(*roles: Role) -> Callable[[Account], Account]:
         return account
 
     return check
+
+
+def actor_of(account: Account) -> Actor:
+    """The account as the services' audit log names it (``user:NAME``), with its role and agency."""
+    return Actor(f"user:{account.username}", account.role, account.agency_code)
+
+
+def viewer_of(account: Account) -> Viewer:
+    """What the account may see: its region, and only its agency's reports for an OPD liaison."""
+    return Viewer(region_id=account.region_id, agency_id=account.agency_id)
