@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck train clean
+.PHONY: demo test lint typecheck train chromium screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Pantau needs Python 3.11+")'
@@ -30,6 +30,14 @@ typecheck: $(STAMP)
 
 train: $(STAMP)
 	$(BIN)/pantau train
+
+# The browser tests and screenshots drive Debian's Chromium through Playwright (never `playwright install`,
+# which downloads browsers); without it they skip, except under CI=true. Installing it needs root.
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.browser.screenshots docs/screenshots
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

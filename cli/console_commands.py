@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from cli import _fail, _ready_runtime, _require_database, _say, app
-from config.settings import get_settings
+from config.settings import PROJECT_ROOT, get_settings
 
 users_app = typer.Typer(help="Console accounts: add, disable, enable, reset-password.")
 app.add_typer(users_app, name="users")
@@ -48,7 +48,13 @@ def demo_accounts() -> None:
                 continue  # made by an earlier demo on this database
     finally:
         runtime.close()
-    _say(f"Konsol: .venv/bin/pantau serve, lalu buka http://{settings.web_host}:{settings.web_port}")
+    default_sources = type(settings).model_fields["sources_file"].default
+    serve = ".venv/bin/pantau serve"
+    if settings.sources_file != default_sources:  # the demo's own sources, so the console shows them too
+        shown = settings.sources_file
+        shown = shown.relative_to(PROJECT_ROOT) if shown.is_relative_to(PROJECT_ROOT) else shown
+        serve = f"PANTAU_SOURCES_FILE={shown} {serve}"
+    _say(f"Konsol: {serve}, lalu buka http://{settings.web_host}:{settings.web_port}")
     for username, role, agency in DEMO_ACCOUNTS:
         _say(f"  {role}{' ' + agency if agency else ''}: {username} / {DEMO_PASSWORD}")
 

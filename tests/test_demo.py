@@ -45,7 +45,12 @@ def test_demo_files_forwards_answers_and_syncs(tmp_path: Path) -> None:
     statuses = re.findall(r"^laporan #\d+: (\S+) \((\w+)\) \| tracking LAPOR! (\d{7,10})", out, re.MULTILINE)
     assert [s[1] for s in statuses] == ["followed_up", "forwarded"], out[-2000:]
     assert "batas tindak lanjut" in out and "tutup otomatis" in out
-    for account in ("operator-demo", "manajer-demo", "pupr-demo", "pimpinan-demo"):  # one console account per role
+    for account in (
+        "operator-demo",
+        "manajer-demo",
+        "pupr-demo",
+        "pimpinan-demo",
+    ):  # one console account per role
         assert f"{account} / demo-pantau-2026" in out
     mails = sorted((tmp_path / "var" / "mail").glob("*.eml"))
     assert len(mails) == 2

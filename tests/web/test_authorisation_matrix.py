@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from db.models import AuditLog
 from services import actions
 from services.actions import Actor
+from tests.conftest import database_url  # noqa: F401  (both databases here, unlike tests/web's other tests)
 from tests.web.access import areas
 from web.app import ROUTERS
 

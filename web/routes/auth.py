@@ -10,11 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from db.models import Role
 from flows.runtime import Runtime
 from services.accounts import LoginRefused, authenticate
+from web.body_limit import FormRoute
 from web.deps import remember, runtime
 from web.security import check_csrf, csrf_token
 from web.templating import TEMPLATES
 
-router = APIRouter()
+router = APIRouter(route_class=FormRoute)
 HOME = {Role.OPD: "/kotak-masuk"}
 
 
