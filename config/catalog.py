@@ -167,10 +167,16 @@ def load_region(path: Path, functions: dict[str, FunctionDef]) -> Region:
     return Region(definition=region, gazetteer=gazetteer, agencies=agencies, document=doc)
 
 
+# where the demo's sources point when no local site serves them (a command that only reads the database,
+# such as `pantau queue` or `pantau serve` after `make demo`): a port nothing listens on, so a crawl of them
+# fails per source instead of the whole configuration refusing to load
+UNSERVED_BASE_URL = "http://127.0.0.1:9"
+
+
 def load_sources(
     path: Path, regions: dict[str, Region], base_url: str | None = None
 ) -> tuple[SourceDef, ...]:
-    doc = YamlDocument.read(path, {"__BASE_URL__": base_url} if base_url else None)
+    doc = YamlDocument.read(path, {"__BASE_URL__": base_url or UNSERVED_BASE_URL})
     parsed = doc.validate(SourcesFile)
     _unique(doc, ((s.slug, ["sources", i, "slug"]) for i, s in enumerate(parsed.sources)), "source")
     for i, source in enumerate(parsed.sources):

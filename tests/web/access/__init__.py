@@ -12,6 +12,17 @@ import importlib
 import pkgutil
 from types import ModuleType
 
+# a page of the manager's only: the others are refused, the logged-out sent to the login
+MANAGER_ONLY = {
+    None: 303,
+    "operator": 403,
+    "manajer": 200,
+    "pimpinan": 403,
+    "pupr": 403,
+    "dlh": 403,
+    "operator-banjarbaru": 403,
+}
+
 
 def areas() -> list[ModuleType]:
     return [importlib.import_module(f"{__name__}.{m.name}") for m in pkgutil.iter_modules(__path__)]

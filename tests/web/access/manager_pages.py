@@ -9,16 +9,8 @@ from typing import Any
 from sqlalchemy import select
 
 from db.models import Agency, Region, User
+from tests.web.access import MANAGER_ONLY
 
-MANAGER_ONLY = {
-    None: 303,
-    "operator": 403,
-    "manajer": 200,
-    "pimpinan": 403,
-    "pupr": 403,
-    "dlh": 403,
-    "operator-banjarbaru": 403,
-}
 PAGES = {
     "/tenggat-kontak": MANAGER_ONLY,
     "/tenggat-kontak/opd/{agency_id}": {**MANAGER_ONLY, "manajer": 404},

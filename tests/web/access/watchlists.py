@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-MANAGER_ONLY = {
-    None: 303,
-    "operator": 403,
-    "manajer": 200,
-    "pimpinan": 403,
-    "pupr": 403,
-    "dlh": 403,
-    "operator-banjarbaru": 403,
-}
+from tests.web.access import MANAGER_ONLY
+
 PAGES = {
     "/watchlist": MANAGER_ONLY,
     "/watchlist/baru": MANAGER_ONLY,
