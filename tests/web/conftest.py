@@ -100,7 +100,7 @@ def _from_template(settings: Settings, templates: dict[str, str], folder: Path) 
     key = f"{kind} {settings.config_dir} {settings.sources_file}"  # what the copy was synced from
     if key not in templates:
         if kind == "sqlite":
-            template = f"sqlite:///{folder / f'console-template-{len(templates)}.db'}"
+            template = f"sqlite:///{folder / f'console-template-{uuid.uuid4().hex[:12]}.db'}"
         else:
             name = f"pantau_console_template_{uuid.uuid4().hex[:12]}"
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
