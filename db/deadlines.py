@@ -19,6 +19,10 @@ The rules, and why:
   1.0 at the due time, above 1 once overdue. A report that arrives on Saturday starts using time on Monday.
 - ``working_days_overdue``: whole working days of working time since the due time; 0 until one full working
   day has passed after it (and before it).
+
+Counting never walks the calendar day by day: each year's running count of working days is made once per set
+of extra holidays (``_running_count``), so a report forwarded months ago costs what one forwarded today does
+(the console computes the time left of every row it shows).
 """
 
 from __future__ import annotations
@@ -44,6 +48,31 @@ def _days_off(year: int) -> frozenset[date]:
 
 def is_working_day(day: date, extra_holidays: frozenset[date] = frozenset()) -> bool:
     return day.weekday() < 5 and day not in _days_off(day.year) and day not in extra_holidays
+
+
+@lru_cache(maxsize=512)
+def _running_count(year: int, extra_holidays: frozenset[date]) -> tuple[int, ...]:
+    """Item ``n``: how many of the first ``n`` days of ``year`` are working days (item 0 is 0)."""
+    counts = [0]
+    day = date(year, 1, 1)
+    while day.year == year:
+        counts.append(counts[-1] + is_working_day(day, extra_holidays))
+        day += timedelta(days=1)
+    return tuple(counts)
+
+
+def count_working_days(first: date, last: date, extra_holidays: frozenset[date] = frozenset()) -> int:
+    """How many days from ``first`` to ``last``, both included, are working days (0 when ``last`` is before
+    ``first``)."""
+    if last < first:
+        return 0
+    total = 0
+    for year in range(first.year, last.year + 1):
+        counts = _running_count(year, extra_holidays)
+        lo = first.timetuple().tm_yday if year == first.year else 1
+        hi = last.timetuple().tm_yday if year == last.year else len(counts) - 1
+        total += counts[hi] - counts[lo - 1]
+    return total
 
 
 def _aware(moment: datetime, name: str) -> datetime:
@@ -75,15 +104,21 @@ def working_seconds_between(
     if end <= start:
         return 0.0
     zone = ZoneInfo(timezone)
-    day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    if first == last:
+        return (end - start).total_seconds() if is_working_day(first, extra_holidays) else 0.0
     seconds = 0.0
-    while day <= last:
-        if is_working_day(day, extra_holidays):
-            opens = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
-            closes = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-            seconds += (min(end, closes) - max(start, opens)).total_seconds()
-        day += timedelta(days=1)
-    return seconds
+    if is_working_day(first, extra_holidays):
+        seconds += (_midnight_after(first, zone) - start).total_seconds()
+    if is_working_day(last, extra_holidays):
+        seconds += (end - _midnight_after(last - timedelta(days=1), zone)).total_seconds()
+    between = count_working_days(first + timedelta(days=1), last - timedelta(days=1), extra_holidays)
+    return seconds + between * SECONDS_PER_WORKING_DAY
+
+
+def _midnight_after(day: date, zone: ZoneInfo) -> datetime:
+    """00:00 local at the end of ``day``, in UTC."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
 
 
 def progress(

@@ -4,6 +4,11 @@ Passwords are hashed with argon2 (argon2-cffi's defaults, RFC 9106 low-memory pr
 logged in clear. A login that fails ``MAX_FAILED_LOGINS`` times in a row locks the account for
 ``LOCK_MINUTES``; the refusal says the same thing for an unknown user and a wrong password, so the console
 does not tell which usernames exist. Every change to an account is written to the audit log.
+
+A province user (created with a province code such as ``64``) works in every kabupaten/kota of its province
+whose code starts with ``64.``, one at a time: the account it gets names the region it works in now (its
+home region, the first of them, until it chooses another), so every page and service sees one region as for
+anyone else. An OPD liaison always belongs to one agency of one region.
 """
 
 from __future__ import annotations
@@ -52,9 +57,16 @@ class Account:
     region_code: str
     agency_id: int | None
     agency_code: str | None
+    # the regions it may work in (code, name); more than one for a province user
+    regions: tuple[tuple[str, str], ...] = ()
 
 
-def _account(user: User, region: Region, agency: Agency | None) -> Account:
+PROVINCE_CODE = re.compile(r"^\d{2}$")
+
+
+def _account(
+    user: User, region: Region, agency: Agency | None, regions: tuple[tuple[str, str], ...] = ()
+) -> Account:
     return Account(
         id=user.id,
         username=user.username,
@@ -64,6 +76,15 @@ def _account(user: User, region: Region, agency: Agency | None) -> Account:
         region_code=region.code,
         agency_id=agency.id if agency else None,
         agency_code=agency.code if agency else None,
+        regions=regions or ((region.code, region.name),),
+    )
+
+
+def _province_regions(session: Session, province_code: str) -> list[Region]:
+    return list(
+        session.scalars(
+            select(Region).where(Region.code.startswith(f"{province_code}.")).order_by(Region.code)
+        )
     )
 
 
@@ -83,16 +104,25 @@ def add_user(
     agency_code: str | None = None,
     actor: str,
 ) -> Account:
-    """Create an account; an OPD liaison needs the agency it answers for, other roles have none."""
+    """Create an account; an OPD liaison needs the agency it answers for, the other roles have none. A
+    province code (``64``) for ``region_code`` makes a province user, at home in the province's first
+    kabupaten/kota."""
     _check_password(password)
     if role == Role.OPD and not agency_code:
         raise AccountError("akun OPD perlu kode OPD (--opd)")
     if role != Role.OPD and agency_code:
         raise AccountError("hanya akun OPD yang terikat pada satu OPD")
+    province = region_code if PROVINCE_CODE.match(region_code) else None
+    if province and role == Role.OPD:
+        raise AccountError("akun OPD terikat pada satu kabupaten/kota, bukan provinsi")
     with transaction(runtime.sessions) as session:
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             raise AccountError(f"nama pengguna {username!r} sudah dipakai")
-        region = session.scalar(select(Region).where(Region.code == region_code))
+        if province:
+            found = _province_regions(session, province)
+            region = found[0] if found else None
+        else:
+            region = session.scalar(select(Region).where(Region.code == region_code))
         if region is None:
             raise AccountError(f"wilayah {region_code!r} tidak dikenal")
         agency = None
@@ -107,6 +137,7 @@ def add_user(
             full_name=full_name,
             role=role.value,
             region_id=region.id,
+            province_code=province,
             agency_id=agency.id if agency else None,
             password_hash=_HASHER.hash(password),
         )
@@ -119,7 +150,7 @@ def add_user(
             action="account:create",
             after={"username": username, "role": role.value, "region": region_code, "agency": agency_code},
         )
-        return _account(user, region, agency)
+        return _account(user, region, agency, _choices(session, user))
 
 
 def set_active(runtime: Runtime, username: str, *, active: bool, actor: str) -> None:
@@ -183,7 +214,7 @@ def authenticate(runtime: Runtime, username: str, password: str, now: datetime |
             user.last_login_at = now
             region = session.get_one(Region, user.region_id)
             agency = session.get(Agency, user.agency_id) if user.agency_id else None
-            account = _account(user, region, agency)
+            account = _account(user, region, agency, _choices(session, user))
     if account is None:
         raise refused
     return account
@@ -223,15 +254,27 @@ class UserRow:
         return ROLE_LABELS[self.role]
 
 
-def active_account(runtime: Runtime, user_id: int) -> Account | None:
+def _choices(session: Session, user: User) -> tuple[tuple[str, str], ...]:
+    """The regions ``user`` may work in: its province's for a province user, else its own (empty: its own)."""
+    if user.province_code is None:
+        return ()
+    return tuple((region.code, region.name) for region in _province_regions(session, user.province_code))
+
+
+def active_account(runtime: Runtime, user_id: int, region_code: str | None = None) -> Account | None:
     """The account of a session as the database has it now, or None when it was disabled or removed: a
-    change of role or a disabled account takes effect at the next request, not at the next login."""
+    change of role or a disabled account takes effect at the next request, not at the next login. A
+    province user works in ``region_code`` when it is one of its province's (else in its home region)."""
     with runtime.sessions() as session:
         user = session.get(User, user_id)
         if user is None or not user.is_active:
             return None
         agency = session.get(Agency, user.agency_id) if user.agency_id else None
-        return _account(user, session.get_one(Region, user.region_id), agency)
+        region = session.get_one(Region, user.region_id)
+        choices = _choices(session, user)
+        if region_code and region_code != region.code and region_code in dict(choices):
+            region = session.scalars(select(Region).where(Region.code == region_code)).one()
+        return _account(user, region, agency, choices)
 
 
 def _row(user: User, agency_codes: dict[int, str], timezone: str, now: datetime) -> UserRow:

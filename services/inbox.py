@@ -5,23 +5,23 @@ Time left is counted as people count days on a calendar of working days, in the 
 "sisa 2 hari kerja" on a Monday for a deadline that ends on Wednesday (Tuesday and Wednesday are left, and
 the rest of today), "sisa 5 hari kerja" on the Sunday before; on the last day "tenggat hari ini";
 "lewat 1 hari kerja" on the Thursday after it, "lewat tenggat" on the weekend after a Friday deadline. A
-weekend, holiday or cuti bersama is not a working day (``db.deadlines.is_working_day``). The settlement
+weekend, holiday or cuti bersama is not a working day (``db.deadlines.count_working_days``). The settlement
 deadline runs in calendar days, and says "hari" without "kerja".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import joinedload
 
 from config.schema import AgencyKind
 from db.base import utcnow
-from db.deadlines import is_working_day
+from db.deadlines import count_working_days
 from db.local_time import local_display
 from db.models import Agency, Report, ReportStatus
 from db.workflow import label
@@ -29,10 +29,9 @@ from flows.runtime import Runtime
 from services.accounts import Account
 from services.actions import Forbidden
 from services.deadline_watch import extra_holidays
-from services.reports import STAGE_LABELS, next_deadline
+from services.reports import PAGE_SIZE, STAGE_LABELS, next_deadline
 
 S = ReportStatus
-DONE_SHOWN = 100  # answered and closed reports shown, the most recently changed first
 
 
 class InboxView(StrEnum):
@@ -78,12 +77,9 @@ class InboxItem:
 class Inbox:
     view: InboxView
     items: list[InboxItem]
-    counts: dict[InboxView, int]  # per view, every report in it (the list of "selesai" is cut at DONE_SHOWN)
-
-
-def _days_after(first: date, last: date, counted: Callable[[date], bool]) -> int:
-    """How many days after ``first`` up to and including ``last`` are ``counted``."""
-    return sum(1 for n in range(1, (last - first).days + 1) if counted(first + timedelta(days=n)))
+    counts: dict[InboxView, int]  # per view, every report in it
+    page: int = 1
+    pages: int = 1
 
 
 def time_left(report: Report, now: datetime) -> TimeLeft | None:
@@ -96,17 +92,15 @@ def time_left(report: Report, now: datetime) -> TimeLeft | None:
     region = report.region
     zone = ZoneInfo(region.timezone)
     today, due_day = now.astimezone(zone).date(), due.astimezone(zone).date()
-    if stage == "settlement":  # calendar days
-        unit, counted = "hari", _every_day
-    else:
-        off = extra_holidays(region)
-        unit, counted = "hari kerja", lambda day: is_working_day(day, off)
     overdue = now > due
+    first, last = (due_day, today) if overdue else (today, due_day)
+    if stage == "settlement":  # calendar days
+        unit, days = "hari", max(0, (last - first).days)
+    else:  # the days after the first, up to and including the last
+        unit, days = "hari kerja", count_working_days(first + timedelta(days=1), last, extra_holidays(region))
     if overdue:
-        days = _days_after(due_day, today, counted)
         text = f"lewat {days} {unit}" if days else "lewat tenggat"
     else:
-        days = _days_after(today, due_day, counted)
         text = f"sisa {days} {unit}" if days else "tenggat hari ini"
     return TimeLeft(
         stage=STAGE_LABELS[stage],
@@ -118,17 +112,30 @@ def time_left(report: Report, now: datetime) -> TimeLeft | None:
     )
 
 
-def _every_day(day: date) -> bool:
-    return True
+def _earliest(first: ColumnElement[datetime], second: ColumnElement[datetime]) -> ColumnElement[datetime]:
+    """The earlier of two moments in SQL, either of which may be NULL."""
+    return case((first.is_(None), second), (second.is_(None), first), (first <= second, first), else_=second)
 
 
-def _urgency(deadline: TimeLeft | None, changed: datetime) -> tuple[bool, float, float]:
-    """Overdue first, then the nearest deadline; those without one last, the most recently changed first."""
-    return (deadline is None, deadline.due_at.timestamp() if deadline else 0.0, -changed.timestamp())
+# The next deadline of a report that needs the OPD's action, in SQL, as ``services.deadline_watch.
+# running_clocks`` finds it for a forwarded or acknowledged report: the first follow-up, and the settlement
+# once the report is filed in LAPOR!. The page is sorted and cut by it; ``time_left`` says it in words.
+NEXT_DUE = _earliest(
+    case((Report.forwarded_at.is_not(None), Report.followup_due_at)),
+    case((Report.filed_at.is_not(None), Report.settlement_due_at)),
+)
+ORDER = {
+    # overdue first, then the nearest deadline; those without one last, the most recently changed first
+    InboxView.ACTION: (NEXT_DUE.is_(None), NEXT_DUE, Report.status_changed_at.desc(), Report.id.desc()),
+    InboxView.DONE: (Report.status_changed_at.desc(), Report.id.desc()),  # the latest answered first
+}
 
 
-def opd_inbox(runtime: Runtime, account: Account, view: InboxView, now: datetime | None = None) -> Inbox:
-    """The reports of ``account``'s agency (never another's) in ``view``, most urgent first."""
+def opd_inbox(
+    runtime: Runtime, account: Account, view: InboxView, page: int = 1, now: datetime | None = None
+) -> Inbox:
+    """One page of the reports of ``account``'s agency (never another's) in ``view``, most urgent first (the
+    latest answered first in "selesai"); the time left is worked out for that page alone."""
     if account.agency_id is None:
         raise Forbidden(f"{account.username} bukan penghubung OPD")
     now = now or utcnow()
@@ -141,12 +148,18 @@ def opd_inbox(runtime: Runtime, account: Account, view: InboxView, now: datetime
             or 0
             for shown in InboxView
         }
-        query = select(Report).where(*mine, Report.status.in_(STATUSES[view]))
-        if view == InboxView.DONE:
-            query = query.order_by(Report.status_changed_at.desc(), Report.id.desc()).limit(DONE_SHOWN)
-        ranked = []
-        for report in session.scalars(query):
-            item = InboxItem(
+        pages = max(1, -(-counts[view] // PAGE_SIZE))
+        page = min(max(1, page), pages)
+        query = (
+            select(Report)
+            .where(*mine, Report.status.in_(STATUSES[view]))
+            .options(joinedload(Report.region))
+            .order_by(*ORDER[view])
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+        items = [
+            InboxItem(
                 id=report.id,
                 judul=report.judul,
                 lokasi=report.lokasi,
@@ -156,9 +169,9 @@ def opd_inbox(runtime: Runtime, account: Account, view: InboxView, now: datetime
                 tracking=report.tracking_id,
                 deadline=time_left(report, now),
             )
-            ranked.append((_urgency(item.deadline, report.status_changed_at), item))
-    ranked.sort(key=lambda pair: pair[0])
-    return Inbox(view=view, items=[item for _, item in ranked], counts=counts)
+            for report in session.scalars(query)
+        ]
+    return Inbox(view=view, items=items, counts=counts, page=page, pages=pages)
 
 
 def agencies_to_suggest(runtime: Runtime, account: Account) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ class Detection(Base):
     __table_args__ = (UniqueConstraint("document_id", "model_version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"))  # indexed by the unique pair
     issue_id: Mapped[int | None] = mapped_column(ForeignKey("issue.id"), index=True)
     model_version: Mapped[str] = mapped_column(String(80))
     complaint_score: Mapped[float]

@@ -25,7 +25,7 @@ class Document(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))  # indexed by the unique triple
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id"), index=True)
     url: Mapped[str] = mapped_column(String(2048))
     canonical_url: Mapped[str] = mapped_column(String(2048))

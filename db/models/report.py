@@ -44,14 +44,20 @@ class RejectReason(StrEnum):
 
 class Report(Base):
     __tablename__ = "report"
-    # the review queue's filter and count: a region's reports in some statuses, oldest first
-    __table_args__ = (Index("ix_report_queue", "region_id", "status", "queued_at", "id"),)
+    __table_args__ = (
+        # the review queue's filter and count: a region's reports in some statuses, oldest first
+        Index("ix_report_queue", "region_id", "status", "queued_at", "id"),
+        # an OPD's inbox: its reports in some statuses (the counts from the index alone)
+        Index("ix_report_inbox", "region_id", "agency_id", "status"),
+        # an OPD's answered reports, the latest first
+        Index("ix_report_agency_changed", "agency_id", "status_changed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=1)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issue.id"), unique=True)
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
-    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))  # indexed first in ix_report_queue
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))  # leads ix_report_agency_changed
     status: Mapped[str] = mapped_column(String(20), default=ReportStatus.QUEUED, index=True)
     klasifikasi: Mapped[str] = mapped_column(String(30), default="pengaduan")
     judul: Mapped[str] = mapped_column(String(300))

@@ -25,7 +25,9 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)  # home: where it starts
+    # a province user (Diskominfo provinsi): works in every kabupaten/kota whose code starts "<code>."
+    province_code: Mapped[str | None] = mapped_column(String(2))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2; None: cannot log in

@@ -3,7 +3,8 @@ working time, overdue working days and the escalation ladder."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import random
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from config.calendar import covered_years, cuti_bersama, load_cuti_bersama
 from config.errors import ConfigError
 from config.schema import EscalationStepDef
 from db.deadlines import (
+    count_working_days,
     crossed_levels,
     due_at,
     is_working_day,
@@ -100,6 +102,36 @@ def test_cuti_bersama_and_region_days_add_no_working_time() -> None:
     assert working_seconds_between(start, end, ZONE) == 24 * HOUR
     assert working_seconds_between(start, end, ZONE, frozenset({date(2026, 12, 28)})) == 12 * HOUR
     assert working_seconds_between(end, start, ZONE) == 0.0
+
+
+def _walked_working_seconds(start: datetime, end: datetime, extra: frozenset[date]) -> float:
+    """The definition, day by day: each working day's share of [start, end]."""
+    seconds, day = 0.0, start.astimezone(WITA).date()
+    while day <= end.astimezone(WITA).date():
+        if is_working_day(day, extra):
+            opens = datetime.combine(day, time(0), tzinfo=WITA)
+            closes = opens + timedelta(days=1)
+            seconds += max(0.0, (min(end, closes) - max(start, opens)).total_seconds())
+        day += timedelta(days=1)
+    return seconds
+
+
+def test_counting_without_walking_agrees_with_the_walk_across_years_and_region_days() -> None:
+    pick = random.Random(20261129)
+    extra = frozenset({date(2026, 3, 2), date(2026, 12, 31), date(2027, 1, 4)})
+    for _ in range(400):
+        start = wita(2025, 6, 1) + timedelta(seconds=pick.randrange(0, 900 * 86400))
+        end = start + timedelta(seconds=pick.choice([0, 1, 3600, 86400 * pick.randrange(1, 500)]))
+        end += timedelta(seconds=pick.randrange(0, 86400))
+        for days_off in (frozenset(), extra):
+            walked = _walked_working_seconds(start, end, days_off)
+            assert working_seconds_between(start, end, ZONE, days_off) == walked, (start, end)
+            first, last = start.astimezone(WITA).date(), end.astimezone(WITA).date()
+            counted = sum(
+                is_working_day(first + timedelta(n), days_off) for n in range((last - first).days + 1)
+            )
+            assert count_working_days(first, last, days_off) == counted
+    assert count_working_days(date(2026, 12, 31), date(2026, 1, 1)) == 0
 
 
 def test_progress_needs_working_time_between_start_and_due() -> None:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+import services.inbox
 from db.models import Agency, Attachment, AuditLog, FollowUp, Report, Role, User
 from db.session import transaction
 from services import actions
@@ -281,7 +282,9 @@ def _pupr_account(console) -> Account:  # type: ignore[no-untyped-def]
         )
 
 
-def test_the_inbox_puts_the_most_urgent_first_and_shows_the_time_left(console, queued_report) -> None:  # type: ignore[no-untyped-def]
+def test_the_inbox_puts_the_most_urgent_first_and_shows_the_time_left(
+    console, queued_report, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     # Wednesday 9 December 2026, 10:00 WITA; deadlines end at 23:59:59 local
     now = datetime(2026, 12, 9, 10, 0, tzinfo=WITA).astimezone(UTC)
     forwarded = datetime(2026, 12, 1, 9, 0, tzinfo=WITA).astimezone(UTC)
@@ -349,3 +352,16 @@ def test_the_inbox_puts_the_most_urgent_first_and_shows_the_time_left(console, q
     assert re.findall(r'<a href="/laporan/(\d+)">', done) == [str(answered)]
     assert "tutup otomatis" in done and "Selesai (1)" in done
     assert f'href="/laporan/{elsewhere}"' not in page + done and "laporan DLH" not in page + done
+
+    monkeypatch.setattr(services.inbox, "PAGE_SIZE", 2)  # pages of two: the same order, cut in the database
+    paged = [pupr.get(f"/kotak-masuk?halaman={n}").text for n in (1, 2, 3, 4)]
+    assert [[int(n) for n in re.findall(r'<a href="/laporan/(\d+)">', p)] for p in paged] == [
+        order[0:2],
+        order[2:4],
+        order[4:5],
+        order[4:5],  # past the last page: the last page
+    ]
+    assert (
+        "halaman 1 dari 3" in paged[0]
+        and 'href="/kotak-masuk?tampil=perlu-tindakan&amp;halaman=2"' in paged[0]
+    )

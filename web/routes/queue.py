@@ -167,10 +167,13 @@ def opd_inbox(
     account: Annotated[Account, Depends(requires(Role.OPD))],
     rt: Annotated[Runtime, Depends(runtime)],
     tampil: str | None = None,
+    halaman: str = "1",
 ) -> Response:
     """Only the reports forwarded to the liaison's own agency (never another OPD's), most urgent first:
-    those that need its action, or (``?tampil=selesai``) those it answered."""
-    inbox = services_inbox.opd_inbox(rt, account, services_inbox.view_named(tampil))
+    those that need its action, or (``?tampil=selesai``) those it answered; a page at a time."""
+    inbox = services_inbox.opd_inbox(
+        rt, account, services_inbox.view_named(tampil), page=int(halaman) if halaman.isdigit() else 1
+    )
     context = {
         "account": account,
         "inbox": inbox,
