@@ -96,7 +96,9 @@ def serve() -> None:
 def users_add(
     username: Annotated[str, typer.Argument(help="Login name")],
     role: Annotated[str, typer.Option(help="operator, manager, opd, pimpinan")],
-    region: Annotated[str, typer.Option(help="Region code, e.g. 64.08")],
+    region: Annotated[
+        str, typer.Option(help="Region code, e.g. 64.08; a province code (64) for a province user")
+    ],
     name: Annotated[str, typer.Option(help="Full name")] = "",
     opd: Annotated[str | None, typer.Option(help="Agency code (OPD accounts only)")] = None,
     password: Annotated[str | None, typer.Option(help="Password (default: asked without echo)")] = None,
@@ -123,7 +125,8 @@ def users_add(
         )
     finally:
         runtime.close()
-    _say(f"akun {account.username} ({account.role.value}, wilayah {account.region_code}) dibuat")
+    where = f"provinsi {region}, mulai di {account.region_code}" if "." not in region else account.region_code
+    _say(f"akun {account.username} ({account.role.value}, wilayah {where}) dibuat")
 
 
 @users_app.command("disable")

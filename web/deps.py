@@ -31,7 +31,8 @@ def current_account(request: Request) -> Account:
     data = request.session.get(SESSION_ACCOUNT)
     if not isinstance(data, dict):
         raise LoginRequired
-    account = active_account(runtime(request), int(data["id"]))
+    chosen = data.get("region")
+    account = active_account(runtime(request), int(data["id"]), chosen if isinstance(chosen, str) else None)
     if account is None:
         request.session.clear()
         raise LoginRequired
@@ -39,7 +40,8 @@ def current_account(request: Request) -> Account:
 
 
 def remember(request: Request, account: Account) -> None:
-    request.session[SESSION_ACCOUNT] = {**account.__dict__, "role": account.role.value}
+    """Keep who is logged in (its id) and the region it works in (a province user may choose another)."""
+    request.session[SESSION_ACCOUNT] = {"id": account.id, "region": account.region_code}
 
 
 def requires(*roles: Role) -> Callable[[Account], Account]:

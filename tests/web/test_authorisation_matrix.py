@@ -17,7 +17,14 @@ from tests.web.access import areas
 from web.app import ROUTERS
 
 VIEWERS = ("operator", "manajer", "pimpinan", "pupr", "dlh", "operator-banjarbaru")
-FORM = {"version": "99", "code": "spam", "tracking_id": "7000001", "text": "x" * 20, "reason": "uji"}
+FORM = {
+    "version": "99",
+    "code": "spam",
+    "tracking_id": "7000001",
+    "text": "x" * 20,
+    "reason": "uji",
+    "wilayah": "64.72",  # no viewer's region: a province user's choice
+}
 
 
 def _forwarded_to_pupr(console, queued_report) -> int:  # type: ignore[no-untyped-def]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from db.models import Role
+from db.models import Agency, Region, Role, Source
+from db.session import transaction
 from services import actions
 from services.accounts import MAX_FAILED_LOGINS, AccountError, add_user
 from services.actions import Actor
@@ -108,3 +110,75 @@ def test_accounts_are_checked_when_made(console) -> None:  # type: ignore[no-unt
         add_user(console.runtime, username="b", role=Role.OPD, password=PASSWORD, **base)
     with pytest.raises(AccountError, match="sudah dipakai"):
         add_user(console.runtime, username="operator", role=Role.OPERATOR, password=PASSWORD, **base)
+
+
+def _second_kaltim_region(runtime) -> None:  # type: ignore[no-untyped-def]
+    """Kota Samarinda (64.72) beside Kutai Timur in the database: its settings, PUPR and one source copied
+    from 64.08, as a sync of its own YAML would make them."""
+
+    def copy(row, **changes):  # type: ignore[no-untyped-def]
+        columns = {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key != "id"}
+        return type(row)(**{**columns, **changes})
+
+    with transaction(runtime.sessions) as session:
+        kutim = session.scalars(select(Region).where(Region.code == "64.08")).one()
+        samarinda = copy(kutim, code="64.72", name="Kota Samarinda")
+        session.add(samarinda)
+        session.flush()
+        pupr = session.scalars(
+            select(Agency).where(Agency.region_id == kutim.id, Agency.code == "PUPR")
+        ).one()
+        source = session.scalars(select(Source).where(Source.region_id == kutim.id).limit(1)).one()
+        session.add_all(
+            [copy(pupr, region_id=samarinda.id), copy(source, region_id=samarinda.id, slug="samarinda-uji")]
+        )
+
+
+def test_a_province_user_works_in_each_kabupaten_kota_of_its_province_only(  # type: ignore[no-untyped-def]
+    console, queued_report
+) -> None:
+    _second_kaltim_region(console.runtime)
+    kutim = queued_report(console.runtime, title="Jalan berlubang di Sangatta")
+    samarinda = queued_report(console.runtime, region="64.72", title="Jalan berlubang di Samarinda")
+    account = add_user(
+        console.runtime,
+        username="manajer-kaltim",
+        full_name="Diskominfo Kaltim",
+        role=Role.MANAGER,
+        region_code="64",
+        password=PASSWORD,
+        actor="user:uji",
+    )
+    assert account.region_code == "64.08"
+    assert account.regions == (("64.08", "Kabupaten Kutai Timur"), ("64.72", "Kota Samarinda"))
+    with pytest.raises(AccountError, match="bukan provinsi"):
+        add_user(console.runtime, username="x", full_name="X", role=Role.OPD, region_code="64",
+                 agency_code="PUPR", password=PASSWORD, actor="user:uji")  # fmt: skip
+    with pytest.raises(AccountError, match="tidak dikenal"):
+        add_user(console.runtime, username="x", full_name="X", role=Role.MANAGER, region_code="99",
+                 password=PASSWORD, actor="user:uji")  # fmt: skip
+
+    client = console.client("manajer-kaltim")
+    page = client.get("/antrean").text
+    assert 'name="wilayah"' in page and 'value="64.72"' in page and 'value="63.72"' not in page
+    assert "di Sangatta" in page and "di Samarinda" not in page
+
+    moved = client.post("/wilayah", data={"wilayah": "64.72", "csrf_token": console.csrf(client, "/antrean")})
+    assert moved.status_code == 200 and "wilayah 64.72" in moved.text  # followed to the queue
+    assert "di Samarinda" in moved.text and "di Sangatta" not in moved.text
+    assert client.get(f"/laporan/{samarinda}").status_code == 200
+    assert client.get(f"/laporan/{kutim}").status_code == 404  # another region's, while in this one
+
+    outside = client.post(
+        "/wilayah", data={"wilayah": "63.72", "csrf_token": console.csrf(client, "/antrean")}
+    )
+    assert outside.status_code == 403
+    page = client.get("/antrean").text
+    assert "wilayah 64.72" in page
+    # a kabupaten's own manager has no choice to make, and may not make one
+    manager = console.client("manajer")
+    assert 'name="wilayah"' not in manager.get("/antrean").text
+    refused = manager.post(
+        "/wilayah", data={"wilayah": "64.72", "csrf_token": console.csrf(manager, "/antrean")}
+    )
+    assert refused.status_code == 403

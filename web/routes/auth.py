@@ -1,17 +1,18 @@
-"""Logging in and out."""
+"""Logging in and out, and a province user's choice of the kabupaten/kota it works in."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from db.models import Role
 from flows.runtime import Runtime
-from services.accounts import LoginRefused, authenticate
+from services.accounts import Account, LoginRefused, authenticate
 from web.body_limit import FormRoute
-from web.deps import remember, runtime
+from web.deps import current_account, remember, runtime
 from web.security import check_csrf, csrf_token
 from web.templating import TEMPLATES
 
@@ -49,6 +50,20 @@ def login(
         return TEMPLATES.TemplateResponse(request, "login.html", context, status_code=400)
     request.session.clear()  # a new session for the new login (no fixation)
     remember(request, account)
+    return RedirectResponse(home_of(account.role), status_code=303)
+
+
+@router.post("/wilayah", dependencies=[Depends(check_csrf)])
+def switch_region(
+    request: Request,
+    wilayah: Annotated[str, Form()],
+    account: Annotated[Account, Depends(current_account)],
+) -> Response:
+    """A province user moves to another kabupaten/kota of its province (never one outside it); its pages
+    then show that region as its own people see it."""
+    if wilayah not in dict(account.regions):
+        raise HTTPException(status_code=403, detail="Wilayah itu bukan wilayah kerja Anda.")
+    remember(request, replace(account, region_code=wilayah))
     return RedirectResponse(home_of(account.role), status_code=303)
 
 

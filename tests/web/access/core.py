@@ -46,4 +46,10 @@ POSTS = {
     "/laporan/{report_id}/kembalikan": {**REFUSED, "pimpinan": 403},
     "/masuk": {},
     "/keluar": {},
+    # the choice of a province user's region: nobody else has one to make (tests/web/test_console_access.py)
+    "/wilayah": {
+        None: 403,
+        **dict.fromkeys(("operator", "manajer", "pupr", "dlh", "pimpinan"), 403),
+        "operator-banjarbaru": 403,
+    },
 }
