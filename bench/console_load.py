@@ -5,7 +5,8 @@
                                            [--roles both|operators|liaisons] [--requests 20] [--think 0]
                                            [--workers 2] [--port 8765]
                                            [--filtered "status=queued&fungsi=JALAN"] [--timeout 300]
-                                           [--explain PLANS.txt] [--server-log LOG] [--json OUT]
+                                           [--explain PLANS.txt] [--profile STATS.txt] [--server-log LOG]
+                                           [--json OUT]
 
 The database is first brought to the current migrations (a migration added since the data was generated
 applies, then ANALYZE). Accounts are made with ``services.accounts.add_user`` (or their password reset when
@@ -57,6 +58,7 @@ from sqlalchemy import event, func, select
 from config.settings import Settings
 from db.migrate import upgrade
 from db.models import Agency, Region, Report, Role
+from db.session import POSTGRES_OPTIONS
 from flows.runtime import Runtime
 from services.accounts import AccountError, add_user, reset_password
 
@@ -393,6 +395,55 @@ def explain_pages(settings: Settings, users: list[User], out: Path) -> dict[str,
     return summary
 
 
+def profile_pages(settings: Settings, users: list[User], out: Path, repeats: int = 20) -> dict[str, float]:
+    """Each page ``repeats`` times in this process under cProfile: the app on this thread's event loop
+    (httpx's ASGI transport) with its sync routes run inline, where FastAPI would hand them to its thread
+    pool, out of the profiler's sight. The statistics of each page, by cumulative and by own time, go to
+    ``out``; returns the mean ms of each page."""
+    import cProfile
+    import io
+    import pstats
+
+    import fastapi.dependencies.utils
+    import fastapi.routing
+
+    from web.app import create_app
+
+    async def inline(func: Any, *args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    for module in (fastapi.routing, fastapi.dependencies.utils):
+        setattr(module, "run_in_threadpool", inline)  # noqa: B010 (the module's own name, replaced)
+    runtime = Runtime(settings)
+    app = create_app(settings, runtime)
+    report, means = io.StringIO(), {}
+
+    async def run() -> None:
+        for user in users:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+                await log_in(client, user.username)
+                for page in user.pages:
+                    if page in means:
+                        continue
+                    await client.get(page)  # warm
+                    profiler = cProfile.Profile()
+                    started = time.perf_counter()
+                    profiler.enable()
+                    for _ in range(repeats):
+                        await client.get(page)
+                    profiler.disable()
+                    means[page] = round((time.perf_counter() - started) / repeats * 1000, 1)
+                    report.write(f"=== {page}: {means[page]} ms a request (profiled), {repeats} requests\n")
+                    for order in ("cumulative", "tottime"):
+                        pstats.Stats(profiler, stream=report).sort_stats(order).print_stats(45)
+
+    asyncio.run(run())
+    out.write_text(report.getvalue(), encoding="utf-8")
+    runtime.close()
+    return means
+
+
 def setting(libpq: str, name: str) -> str:
     with psycopg.connect(libpq) as conn:
         row = conn.execute(f"SHOW {name}").fetchone()
@@ -416,6 +467,7 @@ def machine(libpq: str) -> dict[str, Any]:
         "postgresql": setting(libpq, "server_version"),
         "shared_buffers": setting(libpq, "shared_buffers"),
         "random_page_cost": setting(libpq, "random_page_cost"),
+        "console_connection_options": POSTGRES_OPTIONS,  # what the console's own connections set
         "commit": commit.strip(),
         "uncommitted_console_files": len(changed.splitlines()),
     }
@@ -438,6 +490,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--explain", type=Path, help="write EXPLAIN (ANALYZE, BUFFERS) of the slowest SQL here"
     )
+    parser.add_argument("--profile", type=Path, help="write cProfile statistics of each page here")
     parser.add_argument("--server-log", type=Path, help="the console's own output (default: this terminal)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
@@ -473,6 +526,8 @@ def main(argv: list[str] | None = None) -> int:
         result["pages"] = summarise(phases)
     if args.explain:
         result["one_request_in_process"] = explain_pages(settings, users, args.explain)
+    if args.profile:
+        result["profiled_ms"] = profile_pages(settings, users, args.profile)
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     if args.json:

@@ -33,6 +33,17 @@ def test_an_operator_approves_for_manual_entry_and_records_the_tracking_id(
     page.get_by_role("button", name="Setujui").click()
 
     expect(fact(page, "Status")).to_contain_text("siap diinput")
+    # each LAPOR! field is copied as it is shown, and the button says so
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
+    judul = page.locator("#lapor-judul").inner_text()
+    assert TITLE in judul
+    copy = page.locator("button[data-copy='#lapor-judul']")
+    copy.click()
+    expect(copy).to_have_text("Tersalin")
+    assert page.evaluate("navigator.clipboard.readText()") == judul
+    page.locator("details:has(#lapor-semua) summary").click()
+    page.locator("button[data-copy='#lapor-semua']").click()
+    assert page.evaluate("navigator.clipboard.readText()") == page.locator("#lapor-semua").inner_text()
     page.get_by_label("Nomor tracking dari LAPOR!").fill("7000123")
     page.get_by_role("button", name="Catat").click()
     expect(fact(page, "Nomor tracking LAPOR!")).to_have_text("7000123")
