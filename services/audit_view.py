@@ -67,6 +67,7 @@ SCOPES: dict[str, tuple[str, Callable[[int], Select[tuple[int]]]]] = {
     "attachment": ("Lampiran", _of_reports(Attachment)),
 }
 ACTIONS = {
+    "export": "mengekspor daftar",
     "create": "dibuat",
     "update": "diubah",
     "retire": "dihentikan",
@@ -203,7 +204,7 @@ def _day(text: str, what: str, problems: list[str]) -> date | None:
         return None
 
 
-def _conditions(region: Region, wanted: AuditFilter, problems: list[str]) -> list[ColumnElement[bool]]:
+def audit_conditions(region: Region, wanted: AuditFilter, problems: list[str]) -> list[ColumnElement[bool]]:
     if wanted.entity_type and wanted.entity_type not in SCOPES:
         problems.append(f"jenis {wanted.entity_type!r} tidak dikenal")
     conditions = [_in_region(region.id, wanted.entity_type if wanted.entity_type in SCOPES else "")]
@@ -224,13 +225,20 @@ def _conditions(region: Region, wanted: AuditFilter, problems: list[str]) -> lis
     return conditions
 
 
+def entity_label(entity_type: str, entity_id: int) -> str:
+    """What a row is about, in words: "Laporan #12"."""
+    return (
+        f"{SCOPES[entity_type][0]} #{entity_id}" if entity_type in SCOPES else f"{entity_type} #{entity_id}"
+    )
+
+
 def _entry(row: AuditLog, timezone: str) -> AuditEntry:
     link = LINKS.get(row.entity_type)
     return AuditEntry(
         id=row.id,
         at=local_display(row.at, timezone),
         actor=row.actor,
-        entity=f"{SCOPES[row.entity_type][0]} #{row.entity_id}",
+        entity=entity_label(row.entity_type, row.entity_id),
         link=link.format(id=row.entity_id) if link else None,
         action=action_label(row.action),
         changes=changes(row.before, row.after),
@@ -246,7 +254,7 @@ def audit_page(runtime: Runtime, region_id: int, wanted: AuditFilter) -> AuditPa
         region = session.get_one(Region, region_id)
         query = (
             select(AuditLog)
-            .where(*_conditions(region, wanted, problems))
+            .where(*audit_conditions(region, wanted, problems))
             .order_by(AuditLog.id.desc())
             .offset((page - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE + 1)

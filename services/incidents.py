@@ -212,7 +212,7 @@ def incident_view(
         ]
         chosen = next((row for row in rows if row[0].id == mention), rows[0] if rows else None)
         filing = filings_of(session, [report.id]).get(report.id)
-        entry = _assisted_entry(report, filing)
+        entry = assisted_entry(report, filing)
         return IncidentView(
             report_id=report.id,
             version=report.version,
@@ -266,7 +266,7 @@ def incident_view(
         )
 
 
-def _assisted_entry(report: Report, filing: Filing | None) -> tuple[list[LaporField], str] | None:
+def assisted_entry(report: Report, filing: Filing | None) -> tuple[list[LaporField], str] | None:
     """For a report approved for assisted entry: what LAPOR! gets, field by field and as one text."""
     waiting = filing is not None and filing.state == DeliveryState.WAITING_ENTRY
     if report.status != ReportStatus.APPROVED or filing is None or not waiting or report.agency is None:

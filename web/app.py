@@ -18,6 +18,7 @@ from web.routes import (
     attachments,
     audit,
     auth,
+    exports,
     incidents,
     queue,
     region_settings,
@@ -44,6 +45,7 @@ ROUTERS = (
     sources.router,
     users.router,
     audit.router,
+    exports.router,
 )
 SESSION_HOURS = 12
 

@@ -49,7 +49,7 @@ def home(account: Annotated[Account, Depends(current_account)]) -> Response:
 FILTERS = ("status", "fungsi", "kecamatan", "opd", "sumber", "watchlist", "pita", "mendesak")
 
 
-def _queue_filter(account: Account, given: Mapping[str, str]) -> QueueFilter:
+def queue_filter(account: Account, given: Mapping[str, str]) -> QueueFilter:
     page = given.get("halaman", "1")
     return QueueFilter(
         region_code=account.region_code,
@@ -78,7 +78,7 @@ def _queue_page(
 ) -> Response:
     """The queue page (or, for an HTMX request, only its rows) of the filters ``given``."""
     try:
-        view = queue_view(rt, _queue_filter(account, given))
+        view = queue_view(rt, queue_filter(account, given))
     except InvalidFilter as bad:
         raise HTTPException(status_code=400, detail=str(bad)) from None
     filters = {name: given[name] for name in FILTERS if given.get(name)}
