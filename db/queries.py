@@ -74,6 +74,8 @@ class QueueCriteria:
     watchlist: str | None = None  # a mention of the issue matched this watchlist
     band: str | None = None  # the issue's best band: complaint, or review ("perlu ditinjau") only
     urgent_only: bool = False
+    queued_from: datetime | None = None  # Report.queued_at at or after
+    queued_before: datetime | None = None  # Report.queued_at before
 
 
 def _mention_of_issue(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -110,6 +112,10 @@ def _queue_where(query: Select[T], wanted: QueueCriteria, *, join_issue: bool = 
         query = query.where(Report.status.in_([str(s) for s in wanted.statuses]))
     if wanted.report_ids:
         query = query.where(Report.id.in_(wanted.report_ids))
+    if wanted.queued_from:
+        query = query.where(Report.queued_at >= wanted.queued_from)
+    if wanted.queued_before:
+        query = query.where(Report.queued_at < wanted.queued_before)
     if wanted.function:
         query = query.where(Issue.function == wanted.function)
     if wanted.kecamatan_code:

@@ -59,6 +59,7 @@ class Account:
     agency_code: str | None
     # the regions it may work in (code, name); more than one for a province user
     regions: tuple[tuple[str, str], ...] = ()
+    timezone: str = "Asia/Jakarta"  # of the region it works in
 
 
 PROVINCE_CODE = re.compile(r"^\d{2}$")
@@ -77,6 +78,7 @@ def _account(
         agency_id=agency.id if agency else None,
         agency_code=agency.code if agency else None,
         regions=regions or ((region.code, region.name),),
+        timezone=region.timezone,
     )
 
 

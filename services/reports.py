@@ -5,8 +5,9 @@ console so that both say the same thing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, selectinload
@@ -161,6 +162,8 @@ class QueueFilter:
     watchlist: str | None = None  # a watchlist's name: reports whose incident matched it
     band: str | None = None  # "complaint" or "review" (perlu ditinjau: the issue's best band is review)
     urgent_only: bool = False
+    queued_from: datetime | None = None  # reports that entered the queue at or after
+    queued_before: datetime | None = None  # ... and before
     page: int = 1
     page_size: int | None = None
 
@@ -188,7 +191,26 @@ class QueueFilter:
             watchlist=self.watchlist,
             band=self.band,
             urgent_only=self.urgent_only,
+            queued_from=self.queued_from,
+            queued_before=self.queued_before,
         )
+
+
+def local_days(first: str, last: str, timezone: str) -> tuple[datetime | None, datetime | None]:
+    """The moments that bound the local days ``first`` to ``last`` (YYYY-MM-DD, both included; either may
+    be empty): the start of the first, the end of the last."""
+    zone = ZoneInfo(timezone)
+    bounds: list[datetime | None] = []
+    for text, after in ((first, 0), (last, 1)):
+        if not text.strip():
+            bounds.append(None)
+            continue
+        try:
+            day = date.fromisoformat(text.strip())
+        except ValueError:
+            raise InvalidFilter(f"tanggal {text!r} tidak dikenal (TTTT-BB-HH)") from None
+        bounds.append(datetime.combine(day + timedelta(days=after), time(), zone))
+    return bounds[0], bounds[1]
 
 
 @dataclass(frozen=True)

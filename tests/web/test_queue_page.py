@@ -5,6 +5,7 @@ the pimpinan reading without controls, and another region's operator changing no
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -75,6 +76,14 @@ def test_each_filter_narrows_the_rows(console, queued_report) -> None:  # type: 
     assert shown("?mendesak=1") == [urgent]
     assert shown("?pita=review") == [unsure]
     assert shown("?fungsi=SAMPAH&mendesak=1") == []
+    with rt.sessions() as session:  # the days a report entered the queue, in the region's time (WITA)
+        session.get_one(Report, plain).queued_at = datetime(2026, 11, 2, 16, 30, tzinfo=UTC)  # 3 Nov 00:30
+        session.get_one(Report, rubbish).queued_at = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)  # 2 Nov 23:30
+        session.commit()
+    assert shown("?dari=2026-11-03&sampai=2026-11-03") == [plain]
+    assert shown("?sampai=2026-11-02") == [rubbish]
+    assert set(shown("?dari=2026-11-02&sampai=2026-11-03")) == {plain, rubbish}
+    assert operator.get("/antrean?dari=kemarin").status_code == 400
 
     page = operator.get(f"/antrean?kecamatan={place}").text
     assert place_name in page and f'<option value="{place}" selected>' in page  # the form keeps its choice

@@ -27,6 +27,7 @@ from services.reports import (
     STATUS_NEEDS_OPERATOR,
     InvalidFilter,
     QueueFilter,
+    local_days,
     queue_choices,
     queue_view,
 )
@@ -46,11 +47,23 @@ def home(account: Annotated[Account, Depends(current_account)]) -> Response:
 
 
 # the queue's filters in the address (GET form and HTMX), each a QueueFilter field
-FILTERS = ("status", "fungsi", "kecamatan", "opd", "sumber", "watchlist", "pita", "mendesak")
+FILTERS = (
+    "status",
+    "fungsi",
+    "kecamatan",
+    "opd",
+    "sumber",
+    "watchlist",
+    "pita",
+    "mendesak",
+    "dari",
+    "sampai",
+)
 
 
 def queue_filter(account: Account, given: Mapping[str, str]) -> QueueFilter:
     page = given.get("halaman", "1")
+    since, before = local_days(given.get("dari", ""), given.get("sampai", ""), account.timezone)
     return QueueFilter(
         region_code=account.region_code,
         status=given.get("status") or STATUS_NEEDS_OPERATOR,
@@ -61,6 +74,8 @@ def queue_filter(account: Account, given: Mapping[str, str]) -> QueueFilter:
         watchlist=given.get("watchlist") or None,
         band=given.get("pita") or None,
         urgent_only=bool(given.get("mendesak")),
+        queued_from=since,
+        queued_before=before,
         page=int(page) if page.isdigit() else 0,
         page_size=PAGE_SIZE,
     )
