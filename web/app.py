@@ -18,6 +18,7 @@ from web.routes import (
     attachments,
     audit,
     auth,
+    dashboard,
     exports,
     incidents,
     queue,
@@ -46,6 +47,7 @@ ROUTERS = (
     users.router,
     audit.router,
     exports.router,
+    dashboard.router,
 )
 SESSION_HOURS = 12
 

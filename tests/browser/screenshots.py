@@ -129,10 +129,13 @@ def photograph(browser: Browser, url: str, runtime: Runtime, outdir: Path) -> Ph
     camera.shoot(phone, "/kotak-masuk", "kotak-masuk-opd-ponsel")
     camera.shoot(phone, first_report_link(phone), "laporan-opd-ponsel")
 
+    pimpinan = camera.session(account_of("pimpinan"))
+    camera.shoot(pimpinan, "/dasbor", "dasbor-pimpinan")
+
     manager = camera.session(account_of("manager"))
     menu = manager.locator("nav.areas a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     for path in menu:
-        if path != "/antrean":  # the operator's queue, photographed above
+        if path not in ("/antrean", "/dasbor"):  # photographed above
             camera.shoot(manager, path, f"manajer-{path.strip('/').replace('/', '-')}")
     return camera
 

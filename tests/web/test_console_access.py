@@ -29,6 +29,7 @@ def test_login_lands_each_role_on_its_page_and_logout_ends_the_session(console) 
     assert "httponly" in cookie and "samesite=lax" in cookie
     opd = console.client()
     assert console.login(opd, "pupr", PASSWORD).headers["location"] == "/kotak-masuk"
+    assert console.login(console.client(), "pimpinan", PASSWORD).headers["location"] == "/dasbor"
     token = console.csrf(operator, "/antrean")
     assert operator.post("/keluar", data={"csrf_token": token}, follow_redirects=False).status_code == 303
     assert operator.get("/antrean", follow_redirects=False).headers["location"] == "/masuk"

@@ -17,7 +17,7 @@ from web.security import check_csrf, csrf_token
 from web.templating import TEMPLATES
 
 router = APIRouter(route_class=FormRoute)
-HOME = {Role.OPD: "/kotak-masuk"}
+HOME = {Role.OPD: "/kotak-masuk", Role.PIMPINAN: "/dasbor"}
 
 
 def home_of(role: Role) -> str:

@@ -1,0 +1,446 @@
+"""The figures of a region's dashboard for a period, beside the period before it: the funnel from detection to
+closing, deadline compliance per OPD, incidents by function, kecamatan and week, and the oldest open and most
+overdue reports. Every figure links to the queue's list of the reports behind it (``/antrean`` with the same
+filters and the period's days).
+
+Definitions (docs/dashboards.md):
+- a report belongs to the period in which it entered the queue (local days, the region's time zone);
+- the funnel counts the reports of the period that reached each step by now: detected (queued), reviewed (an
+  operator approved or set it aside), filed in LAPOR!, forwarded to an OPD, answered (tindak lanjut), closed;
+  the time of a step is the median time from the step before, over the reports that made both;
+- compliance is of the reports forwarded to each OPD in the period: answered within the first follow-up
+  deadline, out of those answered or already past it (a report still within its time counts for neither);
+  response times in working days of the region's calendar; "overdue now" counts every report waiting for the
+  OPD past its deadline, whenever it was forwarded.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from config.errors import PantauError
+from db.base import utcnow
+from db.deadlines import count_working_days
+from db.local_time import local_display
+from db.models import Agency, Issue, Region, Report, ReportStatus
+from db.workflow import ENDED, label
+from flows.runtime import Runtime
+from services.deadline_watch import extra_holidays
+
+S = ReportStatus
+WAITING_FOR_OPD = (S.FORWARDED, S.ACKNOWLEDGED)
+SET_ASIDE = (S.REJECTED, S.ARCHIVED, S.NOT_AUTHORITY, S.POSTPONED)
+TOP = 10  # oldest open and most overdue reports shown
+
+
+class InvalidPeriod(PantauError):
+    """A period the dashboard cannot read."""
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date  # local days, both included
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def before(self) -> Period:
+        """The period of the same length just before this one (the quarter before a quarter)."""
+        if _is_quarter(self):
+            end = self.first - timedelta(days=1)
+            return quarter(end.year, (end.month - 1) // 3 + 1)
+        return Period(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
+
+    @property
+    def label(self) -> str:
+        if _is_quarter(self):
+            return f"Triwulan {(self.first.month - 1) // 3 + 1} {self.first.year}"
+        return f"{self.first:%d/%m/%Y} - {self.last:%d/%m/%Y}"
+
+    def query(self) -> dict[str, str]:
+        """The queue's filters for the reports of this period."""
+        return {"dari": self.first.isoformat(), "sampai": self.last.isoformat()}
+
+
+def quarter(year: int, number: int) -> Period:
+    first = date(year, 3 * number - 2, 1)
+    following = date(year + (number == 4), (3 * number) % 12 + 1, 1)
+    return Period(first, following - timedelta(days=1))
+
+
+def _is_quarter(period: Period) -> bool:
+    return (
+        period.first.day == 1
+        and period.first.month % 3 == 1
+        and quarter(period.first.year, (period.first.month - 1) // 3 + 1) == period
+    )
+
+
+def period_asked(named: str, first: str, last: str, today: date) -> Period:
+    """The period a form asks for: a quarter ("2026Q3"), or days (both "YYYY-MM-DD"), else this quarter."""
+    if first.strip() or last.strip():
+        try:
+            start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
+        except ValueError:
+            raise InvalidPeriod("isi kedua tanggal periode (TTTT-BB-HH)") from None
+        if end < start or (end - start).days > 3 * 366:
+            raise InvalidPeriod("periode harus maju dan paling lama tiga tahun")
+        return Period(start, end)
+    text = named.strip().upper()
+    if text:
+        year, _, number = text.partition("Q")
+        if not (year.isdigit() and number in {"1", "2", "3", "4"}):
+            raise InvalidPeriod(f"triwulan {named!r} tidak dikenal (mis. 2026Q3)")
+        return quarter(int(year), int(number))
+    return quarter(today.year, (today.month - 1) // 3 + 1)
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    name: str
+    count: int
+    share: float | None  # of the step before (None for the first)
+    median_hours: float | None  # from the step before, over the reports that made both
+    link: str
+
+
+@dataclass(frozen=True)
+class Compliance:
+    code: str  # the agency's
+    agency: str  # short name
+    forwarded: int
+    decided: int  # answered, or past the deadline
+    in_time: int
+    share: float | None  # in_time / decided
+    median_days: float | None  # working days from forwarding to the answer
+    p90_days: float | None
+    overdue_now: int
+    previous_share: float | None
+    link: str
+
+
+@dataclass(frozen=True)
+class Count:
+    label: str
+    count: int
+    previous: int
+    link: str
+
+
+@dataclass(frozen=True)
+class Listed:
+    id: int
+    judul: str
+    agency: str
+    status: str
+    since: str  # local time
+    days: int  # open for, or overdue by (working days)
+
+
+@dataclass
+class Dashboard:
+    region: str
+    period: Period
+    previous: Period
+    total: int
+    funnel: list[FunnelStep]
+    compliance: list[Compliance]
+    by_function: list[Count]
+    by_kecamatan: list[Count]
+    weekly: list[Count]
+    oldest_open: list[Listed] = field(default_factory=list)
+    most_overdue: list[Listed] = field(default_factory=list)
+
+
+# -- reading -------------------------------------------------------------------------------------------------
+
+
+COLUMNS = (
+    Report.id,
+    Report.status,
+    Report.agency_id,
+    Report.queued_at,
+    Report.approved_at,
+    Report.status_changed_at,
+    Report.filed_at,
+    Report.forwarded_at,
+    Report.followup_due_at,
+    Report.followed_up_at,
+    Report.closed_at,
+    Issue.function,
+    Issue.kecamatan_code,
+)
+
+
+def _bounds(period: Period, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    return (
+        datetime.combine(period.first, time(), zone),
+        datetime.combine(period.last + timedelta(days=1), time(), zone),
+    )
+
+
+def _rows(
+    session: Session, region_id: int, moment: InstrumentedAttribute[Any], period: Period, zone: ZoneInfo
+) -> Sequence[Row[Any]]:
+    start, end = _bounds(period, zone)
+    query = (
+        select(*COLUMNS)
+        .join(Issue, Report.issue_id == Issue.id)
+        .where(Report.region_id == region_id, moment >= start, moment < end)
+    )
+    return session.execute(query).all()
+
+
+def _median(values: Iterable[float]) -> float | None:
+    values = list(values)
+    return statistics.median(values) if values else None
+
+
+def _p90(values: Iterable[float]) -> float | None:
+    values = sorted(values)
+    if not values:
+        return None
+    return values[min(len(values) - 1, int(0.9 * len(values)))]
+
+
+def _hours(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds() / 3600
+
+
+def _link(**filters: str) -> str:
+    return "/antrean?" + urlencode({"status": "semua", **filters})
+
+
+def _reviewed_at(r: Row[Any]) -> datetime | None:
+    """When an operator decided: approved it, or set it aside (rejected, archived, not ours, postponed)."""
+    moment: datetime | None = r.approved_at or (r.status_changed_at if r.status in SET_ASIDE else None)
+    return moment
+
+
+def _column(name: str) -> Callable[[Row[Any]], datetime | None]:
+    def moment(r: Row[Any]) -> datetime | None:
+        value: datetime | None = getattr(r, name)
+        return value
+
+    return moment
+
+
+# the funnel's steps: name, when a report reached it, and the status its link lists (none: every status)
+STEPS: tuple[tuple[str, Callable[[Row[Any]], datetime | None], str | None], ...] = (
+    ("Terdeteksi", _column("queued_at"), None),
+    ("Ditinjau operator", _reviewed_at, None),
+    ("Masuk LAPOR!", _column("filed_at"), None),
+    ("Diteruskan ke OPD", _column("forwarded_at"), None),
+    ("Ditindaklanjuti OPD", _column("followed_up_at"), S.FOLLOWED_UP),
+    ("Selesai", _column("closed_at"), S.CLOSED),
+)
+
+
+def _funnel(rows: Sequence[Row[Any]], period: Period) -> list[FunnelStep]:
+    made: list[FunnelStep] = []
+    before: Callable[[Row[Any]], datetime | None] | None = None
+    for name, moment, status in STEPS:
+        reached = [r for r in rows if moment(r) is not None]
+        link = _link(**period.query(), **({"status": status} if status else {}))
+        if before is None:
+            made.append(FunnelStep(name, len(reached), None, None, link))
+        else:
+            gaps = (_hours(before(r), moment(r)) for r in reached)
+            median = _median(g for g in gaps if g is not None and g >= 0)
+            share = len(reached) / made[-1].count if made[-1].count else None
+            made.append(FunnelStep(name, len(reached), share, median, link))
+        before = moment
+    return made
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """The reports forwarded in the period and in the one before, and how to count their working days."""
+
+    forwarded: Sequence[Any]
+    forwarded_before: Sequence[Any]
+    days_off: frozenset[date]
+    zone: ZoneInfo
+    now: datetime
+
+    def figures(self, forwarded: Sequence[Any]) -> tuple[int, int, list[float]]:
+        """(decided, answered in time, working days to each answer)."""
+        decided = in_time = 0
+        days: list[float] = []
+        for r in forwarded:
+            due = r.followup_due_at
+            if r.followed_up_at is not None:
+                decided += 1
+                in_time += bool(due is None or r.followed_up_at <= due)
+                first = r.forwarded_at.astimezone(self.zone).date() + timedelta(days=1)
+                last = r.followed_up_at.astimezone(self.zone).date()
+                days.append(count_working_days(first, last, self.days_off))
+            elif due is not None and due < self.now:
+                decided += 1
+        return decided, in_time, days
+
+
+def _by_agency(rows: Sequence[Any]) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        if r.agency_id is not None:
+            grouped[r.agency_id].append(r)
+    return grouped
+
+
+def _compliance(
+    clock: Deadlines, names: dict[int, str], codes: dict[int, str], overdue_now: Counter[int], period: Period
+) -> list[Compliance]:
+    by_agency, before = _by_agency(clock.forwarded), _by_agency(clock.forwarded_before)
+    made = []
+    for agency_id in set(by_agency) | set(overdue_now):
+        decided, in_time, days = clock.figures(by_agency.get(agency_id, []))
+        was_decided, was_in_time, _ = clock.figures(before.get(agency_id, []))
+        made.append(
+            Compliance(
+                code=codes.get(agency_id, "?"),
+                agency=names.get(agency_id, "?"),
+                forwarded=len(by_agency.get(agency_id, [])),
+                decided=decided,
+                in_time=in_time,
+                share=in_time / decided if decided else None,
+                median_days=_median(days),
+                p90_days=_p90(days),
+                overdue_now=overdue_now.get(agency_id, 0),
+                previous_share=was_in_time / was_decided if was_decided else None,
+                link=_link(opd=codes.get(agency_id, ""), **period.query()),
+            )
+        )
+    # the best first: highest share in time, then the quickest; those with nothing decided last
+    return sorted(made, key=lambda c: (c.share is None, -(c.share or 0), c.median_days or 0, c.agency))
+
+
+def _counts(
+    current: Counter[str], before: Counter[str], labels: dict[str, str], key: str, period: Period
+) -> list[Count]:
+    return [
+        Count(
+            label=labels.get(code, code or "(belum diketahui)"),
+            count=n,
+            previous=before.get(code, 0),
+            link=_link(**{key: code}, **period.query()),
+        )
+        for code, n in current.most_common()
+    ]
+
+
+def _weekly(rows: Sequence[Any], period: Period, zone: ZoneInfo) -> list[Count]:
+    weeks: Counter[date] = Counter()
+    for r in rows:
+        day = r.queued_at.astimezone(zone).date()
+        weeks[day - timedelta(days=day.weekday())] += 1
+    monday = period.first - timedelta(days=period.first.weekday())
+    made = []
+    while monday <= period.last:
+        first, last = max(monday, period.first), min(monday + timedelta(days=6), period.last)
+        link = _link(dari=first.isoformat(), sampai=last.isoformat())
+        made.append(Count(f"{monday:%d/%m}", weeks.get(monday, 0), 0, link))
+        monday += timedelta(days=7)
+    return made
+
+
+def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | None = None) -> Dashboard:
+    """The region's figures for ``period``, beside the period before it."""
+    now = now or utcnow()
+    catalog = runtime.catalog
+    with runtime.sessions() as session:
+        region = session.get_one(Region, region_id)
+        zone, days_off = ZoneInfo(region.timezone), extra_holidays(region)
+        previous = period.before()
+        rows = _rows(session, region_id, Report.queued_at, period, zone)
+        earlier = _rows(session, region_id, Report.queued_at, previous, zone)
+        forwarded = _rows(session, region_id, Report.forwarded_at, period, zone)
+        forwarded_before = _rows(session, region_id, Report.forwarded_at, previous, zone)
+        agencies = session.execute(
+            select(Agency.id, Agency.code, Agency.short_name).where(Agency.region_id == region_id)
+        ).all()
+        late = session.execute(
+            select(Report.agency_id, Report.id, Report.judul, Report.status, Report.followup_due_at)
+            .where(
+                Report.region_id == region_id,
+                Report.status.in_(WAITING_FOR_OPD),
+                Report.followup_due_at < now,
+            )
+            .order_by(Report.followup_due_at)
+        ).all()
+        oldest = session.execute(
+            select(Report.id, Report.judul, Report.agency_id, Report.status, Report.queued_at)
+            .where(Report.region_id == region_id, Report.status.not_in(list(ENDED)))
+            .order_by(Report.queued_at, Report.id)
+            .limit(TOP)
+        ).all()
+    names = {a.id: a.short_name for a in agencies}
+    codes = {a.id: a.code for a in agencies}
+    overdue_now = Counter(r.agency_id for r in late if r.agency_id is not None)
+    gazetteer = catalog.regions.get(region.code)
+    places = {k.code: k.name for k in gazetteer.gazetteer.kecamatan} if gazetteer else {}
+    functions = {code: f.name for code, f in catalog.functions.items()}
+    today = now.astimezone(zone).date()
+    return Dashboard(
+        region=region.name,
+        period=period,
+        previous=previous,
+        total=len(rows),
+        funnel=_funnel(rows, period),
+        compliance=_compliance(
+            Deadlines(forwarded, forwarded_before, days_off, zone, now), names, codes, overdue_now, period
+        ),
+        by_function=_counts(
+            Counter(r.function or "" for r in rows),
+            Counter(r.function or "" for r in earlier),
+            functions,
+            "fungsi",
+            period,
+        ),
+        by_kecamatan=_counts(
+            Counter(r.kecamatan_code or "" for r in rows),
+            Counter(r.kecamatan_code or "" for r in earlier),
+            places,
+            "kecamatan",
+            period,
+        ),
+        weekly=_weekly(rows, period, zone),
+        oldest_open=[
+            Listed(
+                id=r.id,
+                judul=r.judul,
+                agency=names.get(r.agency_id, "-"),
+                status=label(r.status),
+                since=local_display(r.queued_at, region.timezone),
+                days=(today - r.queued_at.astimezone(zone).date()).days,
+            )
+            for r in oldest
+        ],
+        most_overdue=[
+            Listed(
+                id=r.id,
+                judul=r.judul,
+                agency=names.get(r.agency_id, "-"),
+                status=label(r.status),
+                since=local_display(r.followup_due_at, region.timezone),
+                days=count_working_days(
+                    r.followup_due_at.astimezone(zone).date() + timedelta(days=1), today, days_off
+                ),
+            )
+            for r in late[:TOP]
+        ],
+    )

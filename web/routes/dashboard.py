@@ -1,0 +1,49 @@
+"""The region's dashboard (``services.dashboard``): the funnel, deadline compliance per OPD, incidents by
+function, kecamatan and week, and the oldest open and most overdue reports, for a quarter or chosen days,
+beside the period before. For managers and pimpinan, and operators of their own region."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from db.base import utcnow
+from db.models import Role
+from flows.runtime import Runtime
+from services.accounts import Account
+from services.dashboard import InvalidPeriod, dashboard, period_asked, quarter
+from web.deps import requires, runtime
+from web.security import csrf_token
+from web.templating import TEMPLATES
+
+router = APIRouter()
+QUARTERS_OFFERED = 8
+
+
+@router.get("/dasbor", response_class=HTMLResponse)
+def region_dashboard(
+    request: Request,
+    account: Annotated[Account, Depends(requires(Role.OPERATOR, Role.MANAGER, Role.PIMPINAN))],
+    rt: Annotated[Runtime, Depends(runtime)],
+    triwulan: str = "",
+    dari: str = "",
+    sampai: str = "",
+) -> Response:
+    today = utcnow().date()
+    try:
+        period = period_asked(triwulan, dari, sampai, today)
+    except InvalidPeriod as bad:
+        raise HTTPException(status_code=400, detail=str(bad)) from None
+    offered = [quarter(today.year, (today.month - 1) // 3 + 1)]
+    while len(offered) < QUARTERS_OFFERED:
+        offered.append(offered[-1].before())
+    context = {
+        "account": account,
+        "csrf": csrf_token(request),
+        "d": dashboard(rt, account.region_id, period),
+        "quarters": [(f"{q.first.year}Q{(q.first.month - 1) // 3 + 1}", q.label) for q in offered],
+        "custom": bool(dari or sampai),
+    }
+    return TEMPLATES.TemplateResponse(request, "dashboard.html", context)
