@@ -38,6 +38,7 @@ def test_an_operator_approves_for_manual_entry_and_records_the_tracking_id(
     judul = page.locator("#lapor-judul").inner_text()
     assert TITLE in judul
     copy = page.locator("button[data-copy='#lapor-judul']")
+    page.wait_for_load_state("load")  # copy.js (deferred) listens for the click once it has run
     copy.click()
     expect(copy).to_have_text("Tersalin")
     assert page.evaluate("navigator.clipboard.readText()") == judul
