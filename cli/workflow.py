@@ -9,6 +9,7 @@ import os
 import socket
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -403,8 +404,51 @@ def deadlines(
 
 
 @app.command("report")
-def show_report(report: ReportId, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """One report's whole life: status, LAPOR! filing, deadlines, notifications, follow-ups, audit trail."""
+def show_report(
+    what: Annotated[str, typer.Argument(help="A report number (its whole life), or: quarterly")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    region: Annotated[str | None, typer.Option(help="quarterly: region code, e.g. 64.08")] = None,
+    quarter: Annotated[str | None, typer.Option(help="quarterly: e.g. 2026Q3 (default: this one)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="quarterly: pdf or html")] = "pdf",
+    output: Annotated[Path | None, typer.Option(help="quarterly: file (default: in this folder)")] = None,
+) -> None:
+    """One report's whole life (status, LAPOR! filing, deadlines, notifications, follow-ups, audit trail),
+    or with ``quarterly`` the quarterly report to the Bupati as PDF or HTML."""
+    if what == "quarterly":
+        _quarterly(region, quarter, fmt, output)
+        return
+    if not what.isdigit():
+        _fail(f"{what!r} bukan nomor laporan; untuk laporan triwulan: pantau report quarterly --region 64.08")
+    _report_life(int(what), as_json)
+
+
+def _quarterly(region: str | None, quarter: str | None, fmt: str, output: Path | None) -> None:
+    from db.base import utcnow
+    from services import quarterly_report as quarterly
+    from services.dashboard import InvalidPeriod, period_asked
+
+    if not region:
+        _fail("laporan triwulan perlu --region (mis. 64.08)")
+    if fmt not in ("pdf", "html"):
+        _fail(f"format {fmt!r} tidak dikenal: pdf atau html")
+    try:
+        period = period_asked(quarter or "", "", "", utcnow().date())
+    except InvalidPeriod as bad:
+        _fail(str(bad))
+    runtime = _ready_runtime()
+    try:
+        report = quarterly.quarterly_report(runtime, region, period)
+    finally:
+        runtime.close()
+    target = output or Path.cwd() / quarterly.file_name(report, region, fmt)
+    if fmt == "pdf":
+        target.write_bytes(quarterly.render_pdf(report))
+    else:
+        target.write_text(quarterly.render_html(report), encoding="utf-8")
+    _say(str(target))
+
+
+def _report_life(report: int, as_json: bool) -> None:
     from services.reports import report_life
 
     runtime = _ready_runtime()

@@ -149,6 +149,18 @@ class Listed:
     days: int  # open for, or overdue by (working days)
 
 
+@dataclass(frozen=True)
+class Notable:
+    """An incident of the period that stands out: urgent, or mentioned most often."""
+
+    id: int
+    judul: str
+    agency: str
+    status: str
+    mentions: int
+    urgent: bool
+
+
 @dataclass
 class Dashboard:
     region: str
@@ -159,9 +171,11 @@ class Dashboard:
     compliance: list[Compliance]
     by_function: list[Count]
     by_kecamatan: list[Count]
+    by_agency: list[Count]
     weekly: list[Count]
     oldest_open: list[Listed] = field(default_factory=list)
     most_overdue: list[Listed] = field(default_factory=list)
+    notable: list[Notable] = field(default_factory=list)
 
 
 # -- reading -------------------------------------------------------------------------------------------------
@@ -382,6 +396,16 @@ def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | 
             )
             .order_by(Report.followup_due_at)
         ).all()
+        start, end = _bounds(period, zone)
+        notable = session.execute(
+            select(
+                Report.id, Report.judul, Report.agency_id, Report.status, Issue.mention_count, Issue.urgent
+            )
+            .join(Issue, Report.issue_id == Issue.id)
+            .where(Report.region_id == region_id, Report.queued_at >= start, Report.queued_at < end)
+            .order_by(Issue.urgent.desc(), Issue.mention_count.desc(), Report.id)
+            .limit(TOP)
+        ).all()
         oldest = session.execute(
             select(Report.id, Report.judul, Report.agency_id, Report.status, Report.queued_at)
             .where(Report.region_id == region_id, Report.status.not_in(list(ENDED)))
@@ -418,7 +442,18 @@ def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | 
             "kecamatan",
             period,
         ),
+        by_agency=_counts(
+            Counter(codes.get(r.agency_id, "") for r in rows),
+            Counter(codes.get(r.agency_id, "") for r in earlier),
+            {codes[i]: names[i] for i in codes},
+            "opd",
+            period,
+        ),
         weekly=_weekly(rows, period, zone),
+        notable=[
+            Notable(r.id, r.judul, names.get(r.agency_id, "-"), label(r.status), r.mention_count, r.urgent)
+            for r in notable
+        ],
         oldest_open=[
             Listed(
                 id=r.id,

@@ -1,10 +1,12 @@
 """The dashboard in a real browser: a pimpinan lands on it, reads the figures, follows one to the reports
-behind it, and changes the quarter; nothing on the page breaks the CSP."""
+behind it, downloads the quarterly report as PDF and changes the quarter; nothing on the page breaks the
+CSP."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -28,6 +30,10 @@ def test_a_pimpinan_reads_the_dashboard_and_follows_a_figure(
     expect(page.locator("#antrean-baris")).to_contain_text("Sampah menumpuk")
     expect(page.locator("#antrean-baris")).not_to_contain_text("Jalan berlubang")
     page.go_back()
+    with page.expect_download() as waiting:
+        page.locator(".downloads").get_by_role("link", name="PDF").click()
+    assert re.fullmatch(r"laporan-triwulan-64\.08-\d{4}Q[1-4]\.pdf", waiting.value.suggested_filename)
+    assert Path(waiting.value.path()).read_bytes().startswith(b"%PDF-")
     page.get_by_label("Triwulan").select_option(index=1)
     page.get_by_role("button", name="Tampilkan").first.click()
     expect(detected).to_have_text("0")

@@ -45,3 +45,22 @@ def test_the_dashboard_shows_the_quarter_and_links_each_figure(console, queued_r
     assert pimpinan.get("/dasbor?dari=2026-11-01").status_code == 400
     elsewhere = console.client("operator-banjarbaru").get("/dasbor").text
     assert "Jalan berlubang" not in elsewhere and "Kota Banjarbaru" in elsewhere
+
+
+def test_the_quarterly_report_downloads_from_the_dashboard(console, queued_report) -> None:  # type: ignore[no-untyped-def]
+    queued_report(console.runtime, title="Jalan berlubang di Sangatta")
+    today = utcnow().date()
+    this = quarter(today.year, (today.month - 1) // 3 + 1)
+    label = f"{this.first.year}Q{(this.first.month - 1) // 3 + 1}"
+    pimpinan = console.client("pimpinan")
+    assert f'href="/dasbor/laporan-triwulan.pdf?triwulan={label}"' in pimpinan.get("/dasbor").text
+    pdf = pimpinan.get(f"/dasbor/laporan-triwulan.pdf?triwulan={label}")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert f'filename="laporan-triwulan-64.08-{label}.pdf"' in pdf.headers["content-disposition"]
+    html = pimpinan.get(f"/dasbor/laporan-triwulan.html?triwulan={label}").text
+    assert "Jalan berlubang di Sangatta" in html and this.label in html
+    assert pimpinan.get("/dasbor/laporan-triwulan.docx").status_code == 404
+    assert pimpinan.get("/dasbor/laporan-triwulan.pdf?triwulan=2026Q0").status_code == 400
+    elsewhere = console.client("operator-banjarbaru").get(f"/dasbor/laporan-triwulan.html?triwulan={label}")
+    assert "Jalan berlubang" not in elsewhere.text and "Kota Banjarbaru" in elsewhere.text

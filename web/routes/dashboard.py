@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from db.base import utcnow
 from db.models import Role
 from flows.runtime import Runtime
+from services import quarterly_report as quarterly
 from services.accounts import Account
 from services.dashboard import InvalidPeriod, dashboard, period_asked, quarter
 from web.deps import requires, runtime
@@ -47,3 +48,25 @@ def region_dashboard(
         "custom": bool(dari or sampai),
     }
     return TEMPLATES.TemplateResponse(request, "dashboard.html", context)
+
+
+@router.get("/dasbor/laporan-triwulan.{fmt}")
+def quarterly_download(
+    fmt: str,
+    account: Annotated[Account, Depends(requires(Role.OPERATOR, Role.MANAGER, Role.PIMPINAN))],
+    rt: Annotated[Runtime, Depends(runtime)],
+    triwulan: str = "",
+) -> Response:
+    """The quarterly report to the Bupati of the account's region, as PDF (or HTML), for the quarter shown."""
+    if fmt not in ("pdf", "html"):
+        raise HTTPException(status_code=404, detail=f"format {fmt!r} tidak dikenal: pdf atau html")
+    try:
+        period = period_asked(triwulan, "", "", utcnow().date())
+    except InvalidPeriod as bad:
+        raise HTTPException(status_code=400, detail=str(bad)) from None
+    report = quarterly.quarterly_report(rt, account.region_code, period)
+    name = quarterly.file_name(report, account.region_code, fmt)
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    if fmt == "pdf":
+        return Response(quarterly.render_pdf(report), media_type="application/pdf", headers=headers)
+    return Response(quarterly.render_html(report), media_type="text/html; charset=utf-8", headers=headers)

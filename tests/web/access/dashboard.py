@@ -16,4 +16,9 @@ PAGES = {
         "operator-banjarbaru": 200,
     },
 }
+PAGES["/dasbor/laporan-triwulan.{fmt}"] = PAGES["/dasbor"]
 POSTS: dict[str, dict[Any, int | None]] = {}
+
+
+def prepare(console: Any, report_id: int) -> dict[str, str]:
+    return {"fmt": "pdf"}
