@@ -27,8 +27,9 @@ class WriteLockBusy(PantauError):
 # PostgreSQL's planner prices a random page read at 4 sequential ones by default, a figure for spinning disks.
 # Pantau's working set sits in memory or on SSD, where 1.1 is the usual advice: at 4 the review queue's
 # default page reads a region's every issue (88,826 at the scale of docs/benchmarks.md, 39 ms) instead of
-# probing the 2,301 it needs (15 ms). Set on each connection; docs/decisions.md, 62.
-POSTGRES_OPTIONS = "-c random_page_cost=1.1"
+# probing the 2,301 it needs (15 ms). Set on each connection; docs/decisions.md, 62. The session's time zone
+# is UTC, as Pantau stores every moment, so psycopg returns datetime.UTC and reading a moment costs nothing.
+POSTGRES_OPTIONS = "-c random_page_cost=1.1 -c TimeZone=UTC"
 
 # Execution option: this connection's transaction takes SQLite's write lock at its start (write_transaction).
 WRITE_LOCK = "pantau_write_lock"

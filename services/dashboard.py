@@ -206,15 +206,25 @@ def _bounds(period: Period, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 def _rows(
-    session: Session, region_id: int, moment: InstrumentedAttribute[Any], period: Period, zone: ZoneInfo
+    session: Session,
+    region_id: int,
+    moment: InstrumentedAttribute[Any],
+    period: Period,
+    zone: ZoneInfo,
+    columns: Sequence[Any] = COLUMNS,
 ) -> Sequence[Row[Any]]:
+    """``columns`` of the region's reports whose ``moment`` falls in ``period``."""
     start, end = _bounds(period, zone)
-    query = (
-        select(*COLUMNS)
-        .join(Issue, Report.issue_id == Issue.id)
-        .where(Report.region_id == region_id, moment >= start, moment < end)
-    )
+    query = select(*columns).where(Report.region_id == region_id, moment >= start, moment < end)
+    if any(getattr(c, "table", None) is Issue.__table__ for c in columns):
+        query = query.join(Issue, Report.issue_id == Issue.id)
     return session.execute(query).all()
+
+
+# what compliance reads of the reports forwarded in a period
+FORWARDING = (Report.agency_id, Report.forwarded_at, Report.followup_due_at, Report.followed_up_at)
+# what the period before is compared by
+COMPARED = (Report.agency_id, Issue.function, Issue.kecamatan_code)
 
 
 def _median(values: Iterable[float]) -> float | None:
@@ -381,9 +391,9 @@ def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | 
         zone, days_off = ZoneInfo(region.timezone), extra_holidays(region)
         previous = period.before()
         rows = _rows(session, region_id, Report.queued_at, period, zone)
-        earlier = _rows(session, region_id, Report.queued_at, previous, zone)
-        forwarded = _rows(session, region_id, Report.forwarded_at, period, zone)
-        forwarded_before = _rows(session, region_id, Report.forwarded_at, previous, zone)
+        earlier = _rows(session, region_id, Report.queued_at, previous, zone, COMPARED)
+        forwarded = _rows(session, region_id, Report.forwarded_at, period, zone, FORWARDING)
+        forwarded_before = _rows(session, region_id, Report.forwarded_at, previous, zone, FORWARDING)
         agencies = session.execute(
             select(Agency.id, Agency.code, Agency.short_name).where(Agency.region_id == region_id)
         ).all()
