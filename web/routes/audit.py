@@ -19,22 +19,23 @@ from web.templating import TEMPLATES
 router = APIRouter(route_class=FormRoute)
 
 
+def audit_filter(
+    pelaku: str = "", jenis: str = "", nomor: str = "", dari: str = "", sampai: str = "", halaman: str = "1"
+) -> AuditFilter:
+    """The log's filters as the address gives them (the page and its download)."""
+    return AuditFilter(
+        actor=pelaku, entity_type=jenis, entity_id=nomor, date_from=dari, date_to=sampai, page=halaman
+    )
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_log(
     request: Request,
     account: Annotated[Account, Depends(requires(Role.MANAGER))],
     rt: Annotated[Runtime, Depends(runtime)],
-    pelaku: str = "",
-    jenis: str = "",
-    nomor: str = "",
-    dari: str = "",
-    sampai: str = "",
-    halaman: str = "1",
+    wanted: Annotated[AuditFilter, Depends(audit_filter)],
 ) -> Response:
     """Filtered by actor (part of the name), entity type and number, and a date range in local time."""
-    wanted = AuditFilter(
-        actor=pelaku, entity_type=jenis, entity_id=nomor, date_from=dari, date_to=sampai, page=halaman
-    )
     context = {
         "account": account,
         "csrf": csrf_token(request),

@@ -22,6 +22,7 @@ from services.audit_view import AuditFilter
 from services.exports import Export, ExportRefused, Format
 from services.reports import InvalidFilter
 from web.deps import requires, runtime
+from web.routes.audit import audit_filter
 from web.routes.queue import ADMIN_ROLES, queue_filter
 
 router = APIRouter()
@@ -97,14 +98,9 @@ def audit_download(
     fmt: str,
     account: Annotated[Account, Depends(requires(Role.MANAGER))],
     rt: Annotated[Runtime, Depends(runtime)],
-    pelaku: str = "",
-    jenis: str = "",
-    nomor: str = "",
-    dari: str = "",
-    sampai: str = "",
+    wanted: Annotated[AuditFilter, Depends(audit_filter)],
 ) -> Response:
     chosen = _format(fmt)
-    wanted = AuditFilter(actor=pelaku, entity_type=jenis, entity_id=nomor, date_from=dari, date_to=sampai)
     try:
         return _download(exports.audit_export(rt, account, wanted, chosen), chosen)
     except ExportRefused as refused:
