@@ -24,6 +24,11 @@ def test_a_pimpinan_reads_the_dashboard_and_follows_a_figure(
     detected = page.locator("tr", has=page.locator("th", has_text="Terdeteksi")).get_by_role("link")
     expect(detected).to_have_text("2")
     expect(page.locator("svg.trend rect")).not_to_have_count(0)
+    # a bar is as long as its number (2 detected, none reviewed yet), on no background of its own
+    funnel = page.locator("section[aria-labelledby=alur] svg.figure-bar")
+    assert funnel.first.evaluate("svg => getComputedStyle(svg).backgroundColor") == "rgba(0, 0, 0, 0)"
+    widths = funnel.locator("rect").evaluate_all("bars => bars.map(r => r.getBoundingClientRect().width)")
+    assert widths[0] == 160 and widths[1] == 0
     sampah = page.locator("tr", has=page.locator("th", has_text="Sampah dan kebersihan")).get_by_role("link")
     sampah.click()
     expect(page).to_have_url(re.compile(r"/antrean\?status=semua&fungsi=SAMPAH&dari="))
