@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from db.local_time import local_display
 from db.models import (
     Agency,
+    ApiToken,
     Attachment,
     AuditLog,
     Filing,
@@ -65,10 +66,17 @@ SCOPES: dict[str, tuple[str, Callable[[int], Select[tuple[int]]]]] = {
     "notification": ("Notifikasi", _owned(Notification)),
     "follow_up": ("Tindak lanjut", _of_reports(FollowUp)),
     "attachment": ("Lampiran", _of_reports(Attachment)),
+    "api_token": (
+        "Token API",
+        lambda region_id: (
+            select(ApiToken.id).join(User, User.id == ApiToken.user_id).where(User.region_id == region_id)
+        ),
+    ),
 }
 ACTIONS = {
     "export": "mengekspor daftar",
     "create": "dibuat",
+    "revoke": "dicabut",
     "update": "diubah",
     "retire": "dihentikan",
     "queued": "masuk antrean",

@@ -126,7 +126,7 @@ class Viewer:
         return report.region_id == self.region_id and self.agency_id in (None, report.agency_id)
 
 
-def _load(session: Session, report_id: int, viewer: Viewer | None = None) -> Report:
+def load_visible(session: Session, report_id: int, viewer: Viewer | None = None) -> Report:
     """The report, if ``viewer`` may see it; one that exists elsewhere reads as missing, so a page does not
     tell another region or OPD that it exists."""
     report = session.get(Report, report_id)
@@ -362,7 +362,7 @@ def _by_label(choice: tuple[str, str]) -> str:
 def entry_text_for(runtime: Runtime, report_id: int) -> str:
     """The LAPOR!-ready text of an approved report, field by field, for an operator to paste."""
     with runtime.sessions() as session:
-        report = _load(session, report_id)
+        report = load_visible(session, report_id)
         filing = filings_of(session, [report.id]).get(report.id)
         if report.status != ReportStatus.APPROVED or filing is None:
             raise NotFound(
@@ -450,7 +450,7 @@ def status_summary(runtime: Runtime, report_id: int) -> str:
     """One line for one report: where it stands, its LAPOR! tracking ID, its OPD and the deadlines ahead."""
     now = utcnow()
     with runtime.sessions() as session:
-        report = _load(session, report_id)
+        report = load_visible(session, report_id)
         filing = filings_of(session, [report.id]).get(report.id)
         zone = report.region.timezone
         parts = [f"laporan #{report.id}: {status_line(report, filing)} ({report.status})"]
@@ -476,7 +476,7 @@ def report_life(runtime: Runtime, report_id: int, viewer: Viewer | None = None) 
     (``viewer``: only if they may see it)."""
     now = utcnow()
     with runtime.sessions() as session:
-        report = _load(session, report_id, viewer)
+        report = load_visible(session, report_id, viewer)
         zone = report.region.timezone
         filing = filings_of(session, [report.id]).get(report.id)
         deadline = next_deadline(report, now)

@@ -12,9 +12,11 @@ from starlette.middleware.sessions import SessionMiddleware
 from config.settings import Settings, get_settings
 from flows.runtime import Runtime
 from services.actions import Forbidden, NotFound
+from web.api.app import create_api
 from web.deps import LoginRequired
-from web.login_limit import LoginLimiter
+from web.rate_limit import RateLimiter
 from web.routes import (
+    api_tokens,
     attachments,
     audit,
     auth,
@@ -48,6 +50,7 @@ ROUTERS = (
     audit.router,
     exports.router,
     dashboard.router,
+    api_tokens.router,
 )
 SESSION_HOURS = 12
 
@@ -56,7 +59,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     """The console over ``runtime`` (one is made from ``settings`` when not given)."""
     app = FastAPI(title="Pantau", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.runtime = runtime or Runtime(settings)
-    app.state.login_limiter = LoginLimiter()
+    app.state.login_limiter = RateLimiter()
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
@@ -67,6 +70,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         https_only=settings.environment == "production",
     )
     app.mount("/statis", StaticFiles(directory=STATIC), name="static")
+    app.mount("/api", create_api(app.state.runtime))
     for router in ROUTERS:
         app.include_router(router)
 

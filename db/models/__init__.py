@@ -12,10 +12,11 @@ from db.models.outbox import DeadlineAlert, DeliveryState, Filing, LaporBreaker,
 from db.models.region import Agency, Region, Route
 from db.models.report import Attachment, FollowUp, RejectReason, Report, ReportStatus
 from db.models.source import Source, SourceState
-from db.models.user import Role, User
+from db.models.user import ApiToken, Role, User
 
 __all__ = [
     "Agency",
+    "ApiToken",
     "Attachment",
     "AuditLog",
     "Base",

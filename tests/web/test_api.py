@@ -1,0 +1,158 @@
+"""The API through its ASGI interface: tokens made in the console, incidents listed a page at a time with the
+queue's filters, ETags, problem+json errors, the rate limit per token, the reference at /api/docs, and every
+endpoint with every role (no OPD reads another's report, no region another's)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from db.models import User
+from services import actions, api_tokens
+from services.accounts import active_account
+from services.actions import Actor
+from services.api_tokens import TokenError
+from tests.web.conftest import ACCOUNTS
+
+OPERATOR = Actor("user:uji")
+
+
+def _token(console, username: str) -> str:  # type: ignore[no-untyped-def]
+    with console.runtime.sessions() as session:
+        user_id = session.scalars(select(User.id).where(User.username == username)).one()
+    account = active_account(console.runtime, user_id)
+    assert account is not None
+    plain, _ = api_tokens.make_token(console.runtime, account, f"uji {username}")
+    return plain
+
+
+def _get(client: TestClient, path: str, token: str | None, **headers: str) -> Any:
+    sent = {"Authorization": f"Bearer {token}"} if token else {}
+    return client.get(path, headers={**sent, **headers})
+
+
+def test_a_token_made_in_the_console_lists_incidents_page_by_page(console, queued_report) -> None:  # type: ignore[no-untyped-def]
+    made = [queued_report(console.runtime, title=f"Jalan rusak {n}") for n in range(5)]
+    rubbish = queued_report(console.runtime, title="Sampah menumpuk", function="SAMPAH", agency="DLH")
+    browser = console.client("operator")
+    page = browser.post(
+        "/token-api", data={"nama": "sistem aduan", "csrf_token": console.csrf(browser, "/token-api")}
+    )
+    token = re.search(r'id="token-baru">(pnt_[^<]+)<', page.text).group(1)  # type: ignore[union-attr]
+    assert page.headers["cache-control"] == "no-store"
+    assert token not in browser.get("/token-api").text  # shown once
+
+    api = console.client()
+    first = _get(api, "/api/v1/incidents?limit=4", token)
+    assert first.status_code == 200 and first.headers["content-type"] == "application/json"
+    body = first.json()
+    assert [item["id"] for item in body["items"]] == [*made[:4]]
+    assert body["items"][0]["agency"] == "PUPR" and body["items"][0]["source_links"]
+    second = _get(api, f"/api/v1/incidents?limit=4&cursor={body['next_cursor']}", token).json()
+    assert [item["id"] for item in second["items"]] == [made[4], rubbish] and second["next_cursor"] is None
+    only = _get(api, "/api/v1/incidents?function=SAMPAH", token).json()["items"]
+    assert [item["id"] for item in only] == [rubbish]
+
+    again = _get(api, "/api/v1/incidents?limit=4", token, **{"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    actions.reject(console.runtime, made[0], actor=OPERATOR, code=actions.RejectReason.SPAM)
+    changed = _get(api, "/api/v1/incidents?limit=4", token, **{"If-None-Match": first.headers["etag"]})
+    assert changed.status_code == 200 and changed.headers["etag"] != first.headers["etag"]
+
+    one = _get(api, f"/api/v1/reports/{rubbish}", token).json()
+    assert one["title"].startswith("Sampah menumpuk") and one["function"] == "SAMPAH"
+
+
+def test_errors_are_problem_details(console, queued_report) -> None:  # type: ignore[no-untyped-def]
+    token = _token(console, "operator")
+    api = console.client()
+    for answer, status in (
+        (_get(api, "/api/v1/incidents", None), 401),
+        (_get(api, "/api/v1/incidents", "pnt_salah"), 401),
+        (_get(api, "/api/v1/incidents?cursor=xyz", token), 400),
+        (_get(api, "/api/v1/incidents?status=entah", token), 400),
+        (_get(api, "/api/v1/incidents?limit=0", token), 422),
+        (_get(api, "/api/v1/reports/999999", token), 404),
+    ):
+        assert answer.status_code == status, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["status"] == status and answer.json()["detail"]
+    assert _get(api, "/api/v1/incidents", None).headers["www-authenticate"].startswith("Bearer")
+
+    with console.runtime.sessions() as session:
+        user = session.scalars(select(User).where(User.username == "operator")).one()
+        account = active_account(console.runtime, user.id)
+    assert account is not None
+    token_id = api_tokens.tokens_of(console.runtime, account)[0].id
+    api_tokens.revoke_token(console.runtime, account, token_id)
+    assert _get(api, "/api/v1/incidents", token).status_code == 401
+    with pytest.raises(TokenError):
+        other = active_account(console.runtime, user.id + 1)
+        assert other is not None
+        api_tokens.revoke_token(console.runtime, other, token_id)  # not theirs
+
+
+def test_a_token_is_limited_to_its_requests_a_minute(console) -> None:  # type: ignore[no-untyped-def]
+    token = _token(console, "manajer")
+    api = console.client()
+    mounted = next(route.app for route in api.app.routes if getattr(route, "path", "") == "/api")  # type: ignore[attr-defined]
+    mounted.state.token_limiter.max_attempts = 3
+    assert [_get(api, "/api/v1/incidents", token).status_code for _ in range(4)] == [200, 200, 200, 429]
+    refused = _get(api, "/api/v1/incidents", token)
+    assert (
+        refused.headers["content-type"] == "application/problem+json"
+        and int(refused.headers["retry-after"]) >= 1
+    )
+    assert (
+        _get(api, "/api/v1/incidents", _token(console, "operator")).status_code == 200
+    )  # each token its own
+
+
+def test_the_reference_and_the_openapi_document(console) -> None:  # type: ignore[no-untyped-def]
+    api = console.client()
+    schema = api.get("/api/openapi.json").json()
+    assert {"/v1/incidents", "/v1/reports/{report_id}"} <= set(schema["paths"])
+    page = api.get("/api/docs")
+    assert page.status_code == 200 and "GET /api/v1/incidents" in page.text
+    assert 'src="http' not in page.text  # nothing from a CDN
+
+
+# what each viewer gets from each endpoint: the report is of 64.08, forwarded to PUPR
+API_MATRIX = {
+    "/api/v1/incidents": {
+        None: 401, "operator": 200, "manajer": 200, "pimpinan": 200, "pupr": 403, "dlh": 403,
+        "operator-banjarbaru": 200,
+    },
+    "/api/v1/reports/{report_id}": {
+        None: 401, "operator": 200, "manajer": 200, "pimpinan": 200, "pupr": 200, "dlh": 404,
+        "operator-banjarbaru": 404,
+    },
+}  # fmt: skip
+
+
+def test_every_endpoint_with_every_role(console, queued_report) -> None:  # type: ignore[no-untyped-def]
+    from web.api.app import create_api
+
+    documented = set(create_api(console.runtime).openapi()["paths"])
+    assert documented == {path.removeprefix("/api") for path in API_MATRIX}
+    report_id = queued_report(console.runtime, title="Jalan berlubang untuk PUPR")
+    actions.approve(console.runtime, report_id, actor=OPERATOR, mode=actions.LaporMode.MANUAL)
+    actions.record_tracking_id(console.runtime, report_id, "7500001", actor=OPERATOR)
+    tokens = {name: _token(console, name) for name in ACCOUNTS}
+    api = console.client()
+    for path, expected in API_MATRIX.items():
+        assert set(expected) == {None, *ACCOUNTS}
+        for viewer, status in expected.items():
+            answer = _get(api, path.format(report_id=report_id), tokens[viewer] if viewer else None)
+            assert answer.status_code == status, f"GET {path} as {viewer}: {answer.status_code}"
+    listed = _get(api, "/api/v1/incidents", tokens["operator-banjarbaru"]).json()["items"]
+    assert listed == []  # another region's incidents never
+    pimpinan = _get(api, f"/api/v1/reports/{report_id}", tokens["pimpinan"]).json()
+    assert (
+        "source_links" not in pimpinan
+        and "source_links" in _get(api, f"/api/v1/reports/{report_id}", tokens["operator"]).json()
+    )
