@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from db.models import User
+from db.models import AuditLog, User
 from services import actions, api_tokens
 from services.accounts import active_account
 from services.actions import Actor
@@ -132,13 +132,33 @@ API_MATRIX = {
         "operator-banjarbaru": 404,
     },
 }  # fmt: skip
+ADMIN_ONLY = {None: 401, "operator": 409, "manajer": 409, "pimpinan": 403, "pupr": 403, "dlh": 404,
+              "operator-banjarbaru": 404}  # fmt: skip
+OPD_TOO = {**ADMIN_ONLY, "pupr": 409}
+# each POST with a stale version: who may act is told the report changed (409), and nothing is written
+API_POSTS = {
+    "/api/v1/reports/{report_id}/approve": ADMIN_ONLY,
+    "/api/v1/reports/{report_id}/reject": ADMIN_ONLY,
+    "/api/v1/reports/{report_id}/file": ADMIN_ONLY,
+    "/api/v1/reports/{report_id}/tracking-id": ADMIN_ONLY,
+    "/api/v1/reports/{report_id}/forward": ADMIN_ONLY,
+    "/api/v1/reports/{report_id}/acknowledge": OPD_TOO,
+    "/api/v1/reports/{report_id}/follow-up": OPD_TOO,
+}
+STALE = {
+    "version": 99,
+    "code": "spam",
+    "tracking_id": "7000009",
+    "note": "",
+    "text": "Sudah diperbaiki hari ini.",
+}
 
 
 def test_every_endpoint_with_every_role(console, queued_report) -> None:  # type: ignore[no-untyped-def]
     from web.api.app import create_api
 
     documented = set(create_api(console.runtime).openapi()["paths"])
-    assert documented == {path.removeprefix("/api") for path in API_MATRIX}
+    assert documented == {path.removeprefix("/api") for path in {**API_MATRIX, **API_POSTS}}
     report_id = queued_report(console.runtime, title="Jalan berlubang untuk PUPR")
     actions.approve(console.runtime, report_id, actor=OPERATOR, mode=actions.LaporMode.MANUAL)
     actions.record_tracking_id(console.runtime, report_id, "7500001", actor=OPERATOR)
@@ -156,3 +176,48 @@ def test_every_endpoint_with_every_role(console, queued_report) -> None:  # type
         "source_links" not in pimpinan
         and "source_links" in _get(api, f"/api/v1/reports/{report_id}", tokens["operator"]).json()
     )
+    with console.runtime.sessions() as session:
+        before = session.scalar(select(func.count()).select_from(AuditLog))
+    for path, expected in API_POSTS.items():
+        assert set(expected) == {None, *ACCOUNTS}
+        for viewer, status in expected.items():
+            sent = {"Authorization": f"Bearer {tokens[viewer]}"} if viewer else {}
+            answer = api.post(path.format(report_id=report_id), json=STALE, headers=sent)
+            assert answer.status_code == status, (
+                f"POST {path} as {viewer}: {answer.status_code} {answer.text}"
+            )
+            assert answer.headers["content-type"] == "application/problem+json"
+    with console.runtime.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AuditLog)) == before
+
+
+def test_a_report_goes_from_the_queue_to_the_opds_answer_through_the_api(console, queued_report) -> None:  # type: ignore[no-untyped-def]
+    report_id = queued_report(console.runtime, title="Jalan berlubang untuk PUPR")
+    operator, pupr = _token(console, "operator"), _token(console, "pupr")
+    api = console.client()
+
+    def post(token: str, action: str, **body: object) -> Any:
+        return api.post(
+            f"/api/v1/reports/{report_id}/{action}", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+
+    version = _get(api, f"/api/v1/reports/{report_id}", operator).json()["version"]
+    approved = post(operator, "approve", version=version, mode="manual", title="Jalan berlubang di Bengalon")
+    assert approved.status_code == 200 and approved.json()["status"] == "approved", approved.text
+    stale = post(operator, "reject", version=version, code="spam")
+    assert stale.status_code == 409 and "sudah diubah" in stale.json()["detail"]
+    assert post(operator, "reject", version=approved.json()["version"], code="entah").status_code == 422
+    filed = post(operator, "tracking-id", version=approved.json()["version"], tracking_id="7600001")
+    assert filed.json()["status"] == "forwarded" and filed.json()["tracking_id"] == "7600001"
+    taken = post(pupr, "acknowledge", version=filed.json()["version"])
+    assert taken.json()["status"] == "acknowledged"
+    assert post(pupr, "follow-up", version=taken.json()["version"], text="pendek").status_code == 422
+    answered = post(
+        pupr, "follow-up", version=taken.json()["version"], text="Lubang sudah ditambal hari ini."
+    )
+    assert answered.status_code == 200 and answered.json()["status"] == "followed_up"
+    record = _get(api, f"/api/v1/reports/{report_id}", pupr).json()
+    assert record["title"] == "Jalan berlubang di Bengalon" and record["followed_up_at"]
+    with console.runtime.sessions() as session:
+        actors = set(session.scalars(select(AuditLog.actor).where(AuditLog.entity_id == report_id)))
+    assert {"user:operator", "user:pupr"} <= actors
