@@ -131,6 +131,14 @@ API_MATRIX = {
         None: 401, "operator": 200, "manajer": 200, "pimpinan": 200, "pupr": 200, "dlh": 404,
         "operator-banjarbaru": 404,
     },
+    "/api/v1/dashboard": {
+        None: 401, "operator": 200, "manajer": 200, "pimpinan": 200, "pupr": 403, "dlh": 403,
+        "operator-banjarbaru": 200,
+    },
+    "/api/v1/inbox": {
+        None: 401, "operator": 403, "manajer": 403, "pimpinan": 403, "pupr": 200, "dlh": 200,
+        "operator-banjarbaru": 403,
+    },
 }  # fmt: skip
 ADMIN_ONLY = {None: 401, "operator": 409, "manajer": 409, "pimpinan": 403, "pupr": 403, "dlh": 404,
               "operator-banjarbaru": 404}  # fmt: skip
@@ -171,6 +179,13 @@ def test_every_endpoint_with_every_role(console, queued_report) -> None:  # type
             assert answer.status_code == status, f"GET {path} as {viewer}: {answer.status_code}"
     listed = _get(api, "/api/v1/incidents", tokens["operator-banjarbaru"]).json()["items"]
     assert listed == []  # another region's incidents never
+    figures = _get(api, "/api/v1/dashboard", tokens["pimpinan"]).json()
+    assert figures["funnel"][0] == {**figures["funnel"][0], "name": "Terdeteksi", "count": 1}
+    assert figures["period"]["first"] <= figures["period"]["last"]
+    assert _get(api, "/api/v1/dashboard?quarter=2026Q9", tokens["pimpinan"]).status_code == 400
+    inbox = _get(api, "/api/v1/inbox", tokens["pupr"]).json()
+    assert [item["id"] for item in inbox["items"]] == [report_id] and inbox["items"][0]["deadline"]["text"]
+    assert _get(api, "/api/v1/inbox", tokens["dlh"]).json()["items"] == []
     pimpinan = _get(api, f"/api/v1/reports/{report_id}", tokens["pimpinan"]).json()
     assert (
         "source_links" not in pimpinan

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from flows.runtime import Runtime
-from web.api import actions, incidents
+from web.api import actions, figures, incidents
 from web.api.auth import REQUESTS_PER_MINUTE
 from web.api.problems import http_problem, validation_problem
 from web.rate_limit import RateLimiter
@@ -40,6 +40,7 @@ def create_api(runtime: Runtime) -> FastAPI:
     api.state.token_limiter = RateLimiter(max_attempts=REQUESTS_PER_MINUTE, window=60)
     api.include_router(incidents.router, prefix="/v1")
     api.include_router(actions.router, prefix="/v1")
+    api.include_router(figures.router, prefix="/v1")
     api.add_exception_handler(StarletteHTTPException, http_problem)
     api.add_exception_handler(RequestValidationError, validation_problem)
 

@@ -21,7 +21,7 @@ router = APIRouter()
 READERS = (Role.OPERATOR, Role.MANAGER, Role.PIMPINAN)
 
 
-def _with_etag(request: Request, body: Any) -> Response:
+def with_etag(request: Request, body: Any) -> Response:
     """The JSON body with a strong ETag; 304 when the caller already holds it."""
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     tag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
@@ -68,7 +68,7 @@ def list_incidents(
         page = api_views.incident_page(rt, account, wanted, cursor, limit)
     except (InvalidFilter, api_views.BadCursor) as bad:
         raise HTTPException(400, str(bad)) from None
-    return _with_etag(request, {"items": page.items, "next_cursor": page.next_cursor})
+    return with_etag(request, {"items": page.items, "next_cursor": page.next_cursor})
 
 
 @router.get("/reports/{report_id}", summary="Read one report and its incident")
@@ -80,7 +80,7 @@ def read_report(
 ) -> Response:
     """Any role may read a report of its region; an OPD liaison only those forwarded to its agency."""
     try:
-        return _with_etag(request, api_views.report_record(rt, account, report_id))
+        return with_etag(request, api_views.report_record(rt, account, report_id))
     except NotFound:
         raise HTTPException(404, f"no report {report_id}") from None
     except Forbidden as refused:
