@@ -17,8 +17,10 @@ Definitions (docs/dashboards.md):
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+import threading
+import time as clock
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -176,6 +178,7 @@ class Dashboard:
     oldest_open: list[Listed] = field(default_factory=list)
     most_overdue: list[Listed] = field(default_factory=list)
     notable: list[Notable] = field(default_factory=list)
+    made_at: str = ""  # local time the figures were counted
 
 
 # -- reading -------------------------------------------------------------------------------------------------
@@ -255,39 +258,35 @@ def _reviewed_at(r: Row[Any]) -> datetime | None:
     return moment
 
 
-def _column(name: str) -> Callable[[Row[Any]], datetime | None]:
-    def moment(r: Row[Any]) -> datetime | None:
-        value: datetime | None = getattr(r, name)
-        return value
-
-    return moment
+def _moments(r: Row[Any]) -> tuple[datetime | None, ...]:
+    """When a report reached each of the funnel's steps (None: not yet)."""
+    return (r.queued_at, _reviewed_at(r), r.filed_at, r.forwarded_at, r.followed_up_at, r.closed_at)
 
 
-# the funnel's steps: name, when a report reached it, and the status its link lists (none: every status)
-STEPS: tuple[tuple[str, Callable[[Row[Any]], datetime | None], str | None], ...] = (
-    ("Terdeteksi", _column("queued_at"), None),
-    ("Ditinjau operator", _reviewed_at, None),
-    ("Masuk LAPOR!", _column("filed_at"), None),
-    ("Diteruskan ke OPD", _column("forwarded_at"), None),
-    ("Ditindaklanjuti OPD", _column("followed_up_at"), S.FOLLOWED_UP),
-    ("Selesai", _column("closed_at"), S.CLOSED),
+# the funnel's steps (in the order of ``_moments``) and the status their link lists (none: every status)
+STEPS: tuple[tuple[str, str | None], ...] = (
+    ("Terdeteksi", None),
+    ("Ditinjau operator", None),
+    ("Masuk LAPOR!", None),
+    ("Diteruskan ke OPD", None),
+    ("Ditindaklanjuti OPD", S.FOLLOWED_UP),
+    ("Selesai", S.CLOSED),
 )
 
 
 def _funnel(rows: Sequence[Row[Any]], period: Period) -> list[FunnelStep]:
+    moments = [_moments(r) for r in rows]
     made: list[FunnelStep] = []
-    before: Callable[[Row[Any]], datetime | None] | None = None
-    for name, moment, status in STEPS:
-        reached = [r for r in rows if moment(r) is not None]
+    for step, (name, status) in enumerate(STEPS):
+        reached = [m for m in moments if m[step] is not None]
         link = _link(**period.query(), **({"status": status} if status else {}))
-        if before is None:
+        if not step:
             made.append(FunnelStep(name, len(reached), None, None, link))
-        else:
-            gaps = (_hours(before(r), moment(r)) for r in reached)
-            median = _median(g for g in gaps if g is not None and g >= 0)
-            share = len(reached) / made[-1].count if made[-1].count else None
-            made.append(FunnelStep(name, len(reached), share, median, link))
-        before = moment
+            continue
+        gaps = (_hours(m[step - 1], m[step]) for m in reached)
+        median = _median(g for g in gaps if g is not None and g >= 0)
+        share = len(reached) / made[-1].count if made[-1].count else None
+        made.append(FunnelStep(name, len(reached), share, median, link))
     return made
 
 
@@ -430,6 +429,7 @@ def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | 
     functions = {code: f.name for code, f in catalog.functions.items()}
     today = now.astimezone(zone).date()
     return Dashboard(
+        made_at=local_display(now, region.timezone),
         region=region.name,
         period=period,
         previous=previous,
@@ -489,3 +489,28 @@ def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | 
             for r in late[:TOP]
         ],
     )
+
+
+MAX_AGE_SECONDS = 60  # how old the figures a page shows may be
+_CACHE: OrderedDict[tuple[str, int, Period], tuple[float, Dashboard]] = OrderedDict()
+_CACHE_SIZE = 64
+_CACHE_LOCK = threading.Lock()
+
+
+def recent_dashboard(runtime: Runtime, region_id: int, period: Period) -> Dashboard:
+    """``dashboard``, worked out at most once a minute per region and period in this process: a quarter of a
+    busy region takes about a second to count, and twenty people reading it need not each pay for that.
+    The page says how old its figures are (``Dashboard.made_at``)."""
+    key = (runtime.settings.resolved_database_url, region_id, period)
+    now = clock.monotonic()
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+        if found and now - found[0] < MAX_AGE_SECONDS:
+            _CACHE.move_to_end(key)
+            return found[1]
+    made = dashboard(runtime, region_id, period)
+    with _CACHE_LOCK:
+        _CACHE[key] = (now, made)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return made

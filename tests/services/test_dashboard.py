@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+import services.dashboard
 from db.models import Region, Report
-from services.dashboard import InvalidPeriod, Period, dashboard, period_asked, quarter
+from services.dashboard import InvalidPeriod, Period, dashboard, period_asked, quarter, recent_dashboard
 
 WITA = ZoneInfo("Asia/Makassar")
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=WITA).astimezone(UTC)  # a Sunday
@@ -116,3 +117,13 @@ def test_the_periods_a_form_may_ask_for() -> None:
     for named, first, last in (("2026Q5", "", ""), ("", "2026-11-10", "2026-11-01"), ("", "2026-11-01", "")):
         with pytest.raises(InvalidPeriod):
             period_asked(named, first, last, today)
+
+
+def test_the_pages_figures_are_counted_at_most_once_a_minute(desk, region, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    region_id, _ = region
+    first = recent_dashboard(desk.runtime, region_id, quarter(2026, 4))
+    desk.report(title="Jalan rusak lagi")  # today, in the current quarter
+    assert recent_dashboard(desk.runtime, region_id, quarter(2026, 4)) is first
+    monkeypatch.setattr(services.dashboard, "MAX_AGE_SECONDS", 0)
+    again = recent_dashboard(desk.runtime, region_id, quarter(2026, 4))
+    assert again.total == first.total + 1 and again.made_at

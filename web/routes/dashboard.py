@@ -14,7 +14,7 @@ from db.models import Role
 from flows.runtime import Runtime
 from services import quarterly_report as quarterly
 from services.accounts import Account
-from services.dashboard import InvalidPeriod, dashboard, period_asked, quarter
+from services.dashboard import InvalidPeriod, period_asked, quarter, recent_dashboard
 from web.deps import requires, runtime
 from web.security import csrf_token
 from web.templating import TEMPLATES
@@ -43,7 +43,7 @@ def region_dashboard(
     context = {
         "account": account,
         "csrf": csrf_token(request),
-        "d": dashboard(rt, account.region_id, period),
+        "d": recent_dashboard(rt, account.region_id, period),
         "quarters": [(f"{q.first.year}Q{(q.first.month - 1) // 3 + 1}", q.label) for q in offered],
         "custom": bool(dari or sampai),
     }
