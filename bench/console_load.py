@@ -2,7 +2,8 @@
 (the login form) in the same run, on the database bench/console_data.py filled.
 
     .venv/bin/python bench/console_load.py [--database pantau_bench] [--region 64.08] [--users 20]
-                                           [--roles both|operators|liaisons] [--requests 20] [--think 0]
+                                           [--roles both|operators|liaisons|pimpinan|all] [--quarter 2026Q3]
+                                           [--requests 20] [--think 0]
                                            [--workers 2] [--port 8765]
                                            [--filtered "status=queued&fungsi=JALAN"] [--timeout 300]
                                            [--explain PLANS.txt] [--profile STATS.txt] [--server-log LOG]
@@ -124,20 +125,26 @@ def busiest_opds(runtime: Runtime, region: str, count: int = 5) -> list[str]:
 
 
 def make_users(runtime: Runtime, args: argparse.Namespace) -> tuple[list[User], list[str]]:
-    """The virtual users: operators and liaisons in turn (``--roles both``), or only one of them."""
+    """The virtual users: operators and liaisons in turn (``--roles both``), or only one of them; or
+    (``--roles all``) operators, liaisons and pimpinan reading the dashboard in turn; or pimpinan alone."""
     operator = f"bench-operator-{args.region}"
     ensure_account(runtime, operator, Role.OPERATOR, args.region, None)
+    pimpinan = f"bench-pimpinan-{args.region}"
+    ensure_account(runtime, pimpinan, Role.PIMPINAN, args.region, None)
+    reader = User(pimpinan, ("/dasbor", f"/dasbor?triwulan={args.quarter}"))
     opds = busiest_opds(runtime, args.region)
     for code in opds:
         ensure_account(runtime, f"bench-{code.lower()}-{args.region}", Role.OPD, args.region, code)
     liaisons = [f"bench-{code.lower()}-{args.region}" for code in opds]
     users = []
     for i in range(args.users):
-        if args.roles == "operators" or (args.roles == "both" and i % 2 == 0):
+        if args.roles == "pimpinan" or (args.roles == "all" and i % 3 == 2):
+            users.append(reader)
+        elif args.roles == "operators" or (args.roles in ("both", "all") and i % 2 == 0):
             users.append(User(operator, ("/antrean", f"/antrean?{args.filtered}")))
         else:
             users.append(
-                User(liaisons[(i // (2 if args.roles == "both" else 1)) % len(opds)], ("/kotak-masuk",))
+                User(liaisons[(i // (1 if args.roles == "liaisons" else 2)) % len(opds)], ("/kotak-masuk",))
             )
     return users, opds
 
@@ -478,7 +485,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", default="pantau_bench")
     parser.add_argument("--region", default="64.08")
     parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--roles", choices=("both", "operators", "liaisons"), default="both")
+    parser.add_argument(
+        "--roles", choices=("both", "operators", "liaisons", "pimpinan", "all"), default="both"
+    )
+    parser.add_argument("--quarter", default="2026Q3", help="the dashboard's other quarter")
     parser.add_argument("--requests", type=int, default=20, help="per user and phase (0: no load)")
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds between a user's requests")
     parser.add_argument("--workers", type=int, default=2)

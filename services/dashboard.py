@@ -495,6 +495,7 @@ MAX_AGE_SECONDS = 60  # how old the figures a page shows may be
 _CACHE: OrderedDict[tuple[str, int, Period], tuple[float, Dashboard]] = OrderedDict()
 _CACHE_SIZE = 64
 _CACHE_LOCK = threading.Lock()
+_COUNTING: dict[tuple[str, int, Period], threading.Lock] = {}  # one count at a time per key
 
 
 def recent_dashboard(runtime: Runtime, region_id: int, period: Period) -> Dashboard:
@@ -502,15 +503,26 @@ def recent_dashboard(runtime: Runtime, region_id: int, period: Period) -> Dashbo
     busy region takes about a second to count, and twenty people reading it need not each pay for that.
     The page says how old its figures are (``Dashboard.made_at``)."""
     key = (runtime.settings.resolved_database_url, region_id, period)
-    now = clock.monotonic()
+
+    def fresh() -> Dashboard | None:
+        with _CACHE_LOCK:
+            found = _CACHE.get(key)
+            if found and clock.monotonic() - found[0] < MAX_AGE_SECONDS:
+                _CACHE.move_to_end(key)
+                return found[1]
+            return None
+
+    if (found := fresh()) is not None:
+        return found
     with _CACHE_LOCK:
-        found = _CACHE.get(key)
-        if found and now - found[0] < MAX_AGE_SECONDS:
-            _CACHE.move_to_end(key)
-            return found[1]
-    made = dashboard(runtime, region_id, period)
-    with _CACHE_LOCK:
-        _CACHE[key] = (now, made)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        counting = _COUNTING.setdefault(key, threading.Lock())
+    with counting:  # those who ask while it is being counted wait for that count instead of another
+        if (found := fresh()) is not None:
+            return found
+        started = clock.monotonic()
+        made = dashboard(runtime, region_id, period)
+        with _CACHE_LOCK:
+            _CACHE[key] = (started, made)
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
     return made
