@@ -139,6 +139,7 @@ class Count:
     count: int
     previous: int
     link: str
+    code: str = ""  # what is counted (a function, kecamatan or agency code), when it has one
 
 
 @dataclass(frozen=True)
@@ -361,6 +362,7 @@ def _counts(
             count=n,
             previous=before.get(code, 0),
             link=_link(**{key: code}, **period.query()),
+            code=code,
         )
         for code, n in current.most_common()
     ]

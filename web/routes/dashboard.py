@@ -16,6 +16,7 @@ from services import quarterly_report as quarterly
 from services.accounts import Account
 from services.dashboard import InvalidPeriod, period_asked, quarter, recent_dashboard
 from web.deps import requires, runtime
+from web.maps import kecamatan_map
 from web.security import csrf_token
 from web.templating import TEMPLATES
 
@@ -40,10 +41,12 @@ def region_dashboard(
     offered = [quarter(today.year, (today.month - 1) // 3 + 1)]
     while len(offered) < QUARTERS_OFFERED:
         offered.append(offered[-1].before())
+    figures = recent_dashboard(rt, account.region_id, period)
     context = {
         "account": account,
         "csrf": csrf_token(request),
-        "d": recent_dashboard(rt, account.region_id, period),
+        "d": figures,
+        "map": kecamatan_map(account.region_code, {c.code: (c.count, c.link) for c in figures.by_kecamatan}),
         "quarters": [(f"{q.first.year}Q{(q.first.month - 1) // 3 + 1}", q.label) for q in offered],
         "custom": bool(dari or sampai),
     }
