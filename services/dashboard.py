@@ -38,6 +38,7 @@ from db.models import Agency, Issue, Region, Report, ReportStatus
 from db.workflow import ENDED, label
 from flows.runtime import Runtime
 from services.deadline_watch import extra_holidays
+from services.source_overview import SourceRow, region_sources
 
 S = ReportStatus
 WAITING_FOR_OPD = (S.FORWARDED, S.ACKNOWLEDGED)
@@ -179,6 +180,7 @@ class Dashboard:
     oldest_open: list[Listed] = field(default_factory=list)
     most_overdue: list[Listed] = field(default_factory=list)
     notable: list[Notable] = field(default_factory=list)
+    sources: list[SourceRow] = field(default_factory=list)  # their health now, whatever the period
     made_at: str = ""  # local time the figures were counted
 
 
@@ -431,6 +433,7 @@ def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | 
     functions = {code: f.name for code, f in catalog.functions.items()}
     today = now.astimezone(zone).date()
     return Dashboard(
+        sources=region_sources(runtime, region_id).rows,
         made_at=local_display(now, region.timezone),
         region=region.name,
         period=period,

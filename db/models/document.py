@@ -22,6 +22,8 @@ class Document(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "canonical_url", "version"),
         Index("ix_document_content_hash", "content_hash"),
+        # a source's health: its latest document, and how many it stored this week
+        Index("ix_document_source_fetched", "source_id", "fetched_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,6 +33,7 @@ def test_the_dashboard_shows_the_quarter_and_links_each_figure(console, queued_r
     listed = pimpinan.get(link).text  # the figure's reports, in the queue
     assert "Jalan berlubang untuk PUPR" in listed and "Sampah menumpuk" in listed
     assert "Dinas PUPR" in page and "Sampah dan kebersihan" in page and "<svg" in page
+    assert "Kesehatan sumber" in page and "belum dirayapi" in page  # no crawl has run in this test
 
     earlier = this.before()
     label = f"{earlier.first.year}Q{(earlier.first.month - 1) // 3 + 1}"
