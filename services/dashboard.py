@@ -27,14 +27,15 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from config.errors import PantauError
 from db.base import utcnow
 from db.deadlines import count_working_days
+from db.json_sql import json_array_texts
 from db.local_time import local_display
-from db.models import Agency, Issue, Region, Report, ReportStatus
+from db.models import Agency, Detection, Issue, Region, Report, ReportStatus
 from db.workflow import ENDED, label
 from flows.runtime import Runtime
 from services.deadline_watch import extra_holidays
@@ -165,6 +166,18 @@ class Notable:
     urgent: bool
 
 
+@dataclass(frozen=True)
+class WatchlistTrend:
+    """A watchlist's hits (mentions that matched it) a day in the period, with its spikes: days far above the
+    fortnight before (``SPIKE_*``)."""
+
+    name: str
+    total: int
+    days: list[tuple[str, int, bool]]  # (dd/mm, hits, a spike)
+    spikes: list[str]  # "dd/mm (n)"
+    link: str
+
+
 @dataclass
 class Dashboard:
     region: str
@@ -181,6 +194,7 @@ class Dashboard:
     most_overdue: list[Listed] = field(default_factory=list)
     notable: list[Notable] = field(default_factory=list)
     sources: list[SourceRow] = field(default_factory=list)  # their health now, whatever the period
+    watchlists: list[WatchlistTrend] = field(default_factory=list)
     made_at: str = ""  # local time the figures were counted
 
 
@@ -385,6 +399,47 @@ def _weekly(rows: Sequence[Any], period: Period, zone: ZoneInfo) -> list[Count]:
     return made
 
 
+BASELINE_DAYS = 14  # a day is compared with the fortnight before it
+SPIKE_MIN = 3  # a spike has at least this many hits
+SPIKE_FACTOR = 3  # ... and at least this many times the fortnight's median (1 when it is 0)
+
+
+def _watchlist_trends(
+    session: Session, region_id: int, period: Period, zone: ZoneInfo
+) -> list[WatchlistTrend]:
+    start, end = _bounds(period, zone)
+    hits = json_array_texts(Detection.watchlists).table_valued("value")
+    rows = session.execute(
+        select(hits.c.value, Detection.created_at)
+        .select_from(Detection)
+        .join(hits, true())
+        .where(
+            Detection.region_id == region_id,
+            Detection.created_at >= start - timedelta(days=BASELINE_DAYS),
+            Detection.created_at < end,
+        )
+    ).all()
+    daily: dict[str, Counter[date]] = defaultdict(Counter)
+    for name, moment in rows:
+        daily[name][moment.astimezone(zone).date()] += 1
+    trends = []
+    for name, counts in sorted(daily.items()):
+        days, spikes = [], []
+        day = period.first
+        while day <= period.last:
+            before = [counts.get(day - timedelta(days=n), 0) for n in range(1, BASELINE_DAYS + 1)]
+            n = counts.get(day, 0)
+            spike = n >= SPIKE_MIN and n >= SPIKE_FACTOR * max(statistics.median(before), 1)
+            days.append((f"{day:%d/%m}", n, spike))
+            if spike:
+                spikes.append(f"{day:%d/%m} ({n})")
+            day += timedelta(days=1)
+        total = sum(n for _, n, _ in days)
+        if total:
+            trends.append(WatchlistTrend(name, total, days, spikes, _link(watchlist=name, **period.query())))
+    return sorted(trends, key=lambda t: -t.total)
+
+
 def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | None = None) -> Dashboard:
     """The region's figures for ``period``, beside the period before it."""
     now = now or utcnow()
@@ -419,6 +474,7 @@ def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | 
             .order_by(Issue.urgent.desc(), Issue.mention_count.desc(), Report.id)
             .limit(TOP)
         ).all()
+        watchlists = _watchlist_trends(session, region_id, period, zone)
         oldest = session.execute(
             select(Report.id, Report.judul, Report.agency_id, Report.status, Report.queued_at)
             .where(Report.region_id == region_id, Report.status.not_in(list(ENDED)))
@@ -434,6 +490,7 @@ def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | 
     today = now.astimezone(zone).date()
     return Dashboard(
         sources=region_sources(runtime, region_id).rows,
+        watchlists=watchlists,
         made_at=local_display(now, region.timezone),
         region=region.name,
         period=period,

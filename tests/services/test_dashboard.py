@@ -127,3 +127,28 @@ def test_the_pages_figures_are_counted_at_most_once_a_minute(desk, region, monke
     monkeypatch.setattr(services.dashboard, "MAX_AGE_SECONDS", 0)
     again = recent_dashboard(desk.runtime, region_id, quarter(2026, 4))
     assert again.total == first.total + 1 and again.made_at
+
+
+def test_watchlist_hits_a_day_with_spikes_marked(desk) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from db.models import Detection
+
+    report_id = desk.report(title="Banjir di Sangatta", mentions=21)
+    days = [*range(1, 15), 15, 15, 16, 16, 16, 16, 16]  # one a day for a fortnight, then 2, then 5
+    with desk.runtime.sessions() as session:
+        issue_id = session.get_one(Report, report_id).issue_id
+        found = session.scalars(
+            select(Detection).where(Detection.issue_id == issue_id).order_by(Detection.id)
+        )
+        for detection, day in zip(found, days, strict=True):
+            detection.watchlists = ["banjir-sangatta"]
+            detection.created_at = at(11, day, 10)
+        region_id = session.query(Region.id).filter(Region.code == "64.08").scalar()
+        session.commit()
+    trend = dashboard(desk.runtime, region_id, quarter(2026, 4), now=NOW).watchlists
+    assert [(t.name, t.total) for t in trend] == [("banjir-sangatta", 21)]
+    by_day = {label: (n, spike) for label, n, spike in trend[0].days}
+    assert by_day["14/11"] == (1, False) and by_day["15/11"] == (2, False) and by_day["16/11"] == (5, True)
+    assert trend[0].spikes == ["16/11 (5)"]
+    assert trend[0].link.startswith("/antrean?status=semua&watchlist=banjir-sangatta&dari=2026-10-01")
