@@ -16,6 +16,7 @@ Definitions (docs/dashboards.md):
 
 from __future__ import annotations
 
+import logging
 import statistics
 import threading
 import time as clock
@@ -41,6 +42,7 @@ from flows.runtime import Runtime
 from services.deadline_watch import extra_holidays
 from services.source_overview import SourceRow, region_sources
 
+LOG = logging.getLogger(__name__)
 S = ReportStatus
 WAITING_FOR_OPD = (S.FORWARDED, S.ACKNOWLEDGED)
 SET_ASIDE = (S.REJECTED, S.ARCHIVED, S.NOT_AUTHORITY, S.POSTPONED)
@@ -553,7 +555,7 @@ def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | 
     )
 
 
-MAX_AGE_SECONDS = 60  # how old the figures a page shows may be
+MAX_AGE_SECONDS = 300  # how old the figures a page shows may be, before they are counted again
 _CACHE: OrderedDict[tuple[str, int, Period], tuple[float, Dashboard]] = OrderedDict()
 _CACHE_SIZE = 64
 _CACHE_LOCK = threading.Lock()
@@ -561,30 +563,49 @@ _COUNTING: dict[tuple[str, int, Period], threading.Lock] = {}  # one count at a 
 
 
 def recent_dashboard(runtime: Runtime, region_id: int, period: Period) -> Dashboard:
-    """``dashboard``, worked out at most once a minute per region and period in this process: a quarter of a
-    busy region takes about a second to count, and twenty people reading it need not each pay for that.
-    The page says how old its figures are (``Dashboard.made_at``)."""
+    """``dashboard``, counted at most every five minutes per region and period in this process: a busy region's
+    quarter takes a second or two to count, and twenty people reading it need not each pay for that. The
+    first to ask counts (those who ask meanwhile wait for that count); once the figures are five minutes old,
+    they are still shown while a thread counts them again. The page says when they were counted
+    (``Dashboard.made_at``)."""
     key = (runtime.settings.resolved_database_url, region_id, period)
-
-    def fresh() -> Dashboard | None:
-        with _CACHE_LOCK:
-            found = _CACHE.get(key)
-            if found and clock.monotonic() - found[0] < MAX_AGE_SECONDS:
-                _CACHE.move_to_end(key)
-                return found[1]
-            return None
-
-    if (found := fresh()) is not None:
-        return found
     with _CACHE_LOCK:
+        found = _CACHE.get(key)
         counting = _COUNTING.setdefault(key, threading.Lock())
-    with counting:  # those who ask while it is being counted wait for that count instead of another
-        if (found := fresh()) is not None:
-            return found
-        started = clock.monotonic()
-        made = dashboard(runtime, region_id, period)
-        with _CACHE_LOCK:
-            _CACHE[key] = (started, made)
-            while len(_CACHE) > _CACHE_SIZE:
-                _CACHE.popitem(last=False)
+    if found is None:
+        with counting:
+            with _CACHE_LOCK:
+                found = _CACHE.get(key)
+            if found is None:
+                return _count(runtime, region_id, period, key)
+    if clock.monotonic() - found[0] >= MAX_AGE_SECONDS and counting.acquire(blocking=False):
+        counting.release()
+        threading.Thread(
+            target=_recount, args=(runtime, region_id, period, key, counting), daemon=True
+        ).start()
+    return found[1]
+
+
+def _count(runtime: Runtime, region_id: int, period: Period, key: tuple[str, int, Period]) -> Dashboard:
+    started = clock.monotonic()
+    made = dashboard(runtime, region_id, period)
+    with _CACHE_LOCK:
+        _CACHE[key] = (started, made)
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return made
+
+
+def _recount(
+    runtime: Runtime, region_id: int, period: Period, key: tuple[str, int, Period], counting: threading.Lock
+) -> None:
+    """Count stale figures again, unless another thread already is."""
+    if not counting.acquire(blocking=False):
+        return
+    try:
+        _count(runtime, region_id, period, key)
+    except Exception:  # the stale figures stay; the next request past the minute tries again
+        LOG.exception("counting the dashboard of region %s again failed", region_id)
+    finally:
+        counting.release()

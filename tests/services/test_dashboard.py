@@ -4,6 +4,7 @@ open and most overdue reports, and the periods a form may ask for."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -125,7 +126,12 @@ def test_the_pages_figures_are_counted_at_most_once_a_minute(desk, region, monke
     desk.report(title="Jalan rusak lagi")  # today, in the current quarter
     assert recent_dashboard(desk.runtime, region_id, quarter(2026, 4)) is first
     monkeypatch.setattr(services.dashboard, "MAX_AGE_SECONDS", 0)
-    again = recent_dashboard(desk.runtime, region_id, quarter(2026, 4))
+    assert recent_dashboard(desk.runtime, region_id, quarter(2026, 4)) is first  # shown while recounted
+    for _ in range(100):  # the recount runs in a thread of its own
+        again = recent_dashboard(desk.runtime, region_id, quarter(2026, 4))
+        if again is not first:
+            break
+        time.sleep(0.05)
     assert again.total == first.total + 1 and again.made_at
 
 
