@@ -563,10 +563,10 @@ _COUNTING: dict[tuple[str, int, Period], threading.Lock] = {}  # one count at a 
 
 
 def recent_dashboard(runtime: Runtime, region_id: int, period: Period) -> Dashboard:
-    """``dashboard``, counted at most every five minutes per region and period in this process: a busy region's
-    quarter takes a second or two to count, and twenty people reading it need not each pay for that. The
-    first to ask counts (those who ask meanwhile wait for that count); once the figures are five minutes old,
-    they are still shown while a thread counts them again. The page says when they were counted
+    """``dashboard``, counted at most every ``MAX_AGE_SECONDS`` per region and period in this process: a busy
+    region's quarter takes a second or two to count, and twenty people reading it need not each pay for
+    that. The first to ask counts (those who ask meanwhile wait for that count); once the figures are that
+    old, they are still shown while a thread counts them again. The page says when they were counted
     (``Dashboard.made_at``)."""
     key = (runtime.settings.resolved_database_url, region_id, period)
     with _CACHE_LOCK:
