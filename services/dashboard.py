@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, select, true
+from sqlalchemy import ColumnElement, Row, exists, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from config.errors import PantauError
@@ -36,7 +36,7 @@ from db.base import utcnow
 from db.deadlines import count_working_days
 from db.json_sql import json_array_texts
 from db.local_time import local_display
-from db.models import Agency, Detection, Issue, Region, Report, ReportStatus
+from db.models import Agency, Detection, Document, Issue, Region, Report, ReportStatus, Source
 from db.workflow import ENDED, label
 from flows.runtime import Runtime
 from services.deadline_watch import extra_holidays
@@ -78,6 +78,40 @@ class Period:
     def query(self) -> dict[str, str]:
         """The queue's filters for the reports of this period."""
         return {"dari": self.first.isoformat(), "sampai": self.last.isoformat()}
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """The dashboard's filters besides the period: a function, an agency and a source (a report whose
+    incident that source mentioned); each empty one narrows nothing. Watchlist trends and the sources'
+    health are of the whole region."""
+
+    function: str = ""
+    agency: str = ""  # code
+    source: str = ""  # slug
+
+    def query(self) -> dict[str, str]:
+        """The queue's filters for the same reports."""
+        named = {"fungsi": self.function, "opd": self.agency, "sumber": self.source}
+        return {name: value for name, value in named.items() if value}
+
+    def conditions(self, region_id: int) -> list[ColumnElement[bool]]:
+        """On Report and Issue (a query must join Issue)."""
+        found: list[ColumnElement[bool]] = []
+        if self.function:
+            found.append(Issue.function == self.function)
+        if self.agency:
+            agency = select(Agency.id).where(Agency.region_id == region_id, Agency.code == self.agency)
+            found.append(Report.agency_id.in_(agency))
+        if self.source:
+            mentioned = (
+                select(Detection.id)
+                .join(Document, Document.id == Detection.document_id)
+                .join(Source, Source.id == Document.source_id)
+                .where(Detection.issue_id == Report.issue_id, Source.slug == self.source)
+            )
+            found.append(exists(mentioned))
+        return found
 
 
 def quarter(year: int, number: int) -> Period:
@@ -233,13 +267,16 @@ def _rows(
     moment: InstrumentedAttribute[Any],
     period: Period,
     zone: ZoneInfo,
+    narrowed: Sequence[ColumnElement[bool]],
     columns: Sequence[Any] = COLUMNS,
 ) -> Sequence[Row[Any]]:
-    """``columns`` of the region's reports whose ``moment`` falls in ``period``."""
+    """``columns`` of the region's reports whose ``moment`` falls in ``period``, ``narrowed``."""
     start, end = _bounds(period, zone)
-    query = select(*columns).where(Report.region_id == region_id, moment >= start, moment < end)
-    if any(getattr(c, "table", None) is Issue.__table__ for c in columns):
-        query = query.join(Issue, Report.issue_id == Issue.id)
+    query = (
+        select(*columns)
+        .join(Issue, Report.issue_id == Issue.id)
+        .where(Report.region_id == region_id, moment >= start, moment < end, *narrowed)
+    )
     return session.execute(query).all()
 
 
@@ -293,12 +330,12 @@ STEPS: tuple[tuple[str, str | None], ...] = (
 )
 
 
-def _funnel(rows: Sequence[Row[Any]], period: Period) -> list[FunnelStep]:
+def _funnel(rows: Sequence[Row[Any]], period: Period, extra: dict[str, str]) -> list[FunnelStep]:
     moments = [_moments(r) for r in rows]
     made: list[FunnelStep] = []
     for step, (name, status) in enumerate(STEPS):
         reached = [m for m in moments if m[step] is not None]
-        link = _link(**period.query(), **({"status": status} if status else {}))
+        link = _link(**period.query(), **extra, **({"status": status} if status else {}))
         if not step:
             made.append(FunnelStep(name, len(reached), None, None, link))
             continue
@@ -345,7 +382,12 @@ def _by_agency(rows: Sequence[Any]) -> dict[int, list[Any]]:
 
 
 def _compliance(
-    clock: Deadlines, names: dict[int, str], codes: dict[int, str], overdue_now: Counter[int], period: Period
+    clock: Deadlines,
+    names: dict[int, str],
+    codes: dict[int, str],
+    overdue_now: Counter[int],
+    period: Period,
+    extra: dict[str, str],
 ) -> list[Compliance]:
     by_agency, before = _by_agency(clock.forwarded), _by_agency(clock.forwarded_before)
     made = []
@@ -364,7 +406,7 @@ def _compliance(
                 p90_days=_p90(days),
                 overdue_now=overdue_now.get(agency_id, 0),
                 previous_share=was_in_time / was_decided if was_decided else None,
-                link=_link(opd=codes.get(agency_id, ""), **period.query()),
+                link=_link(**{**extra, "opd": codes.get(agency_id, "")}, **period.query()),
             )
         )
     # the best first: highest share in time, then the quickest; those with nothing decided last
@@ -372,21 +414,26 @@ def _compliance(
 
 
 def _counts(
-    current: Counter[str], before: Counter[str], labels: dict[str, str], key: str, period: Period
+    current: Counter[str],
+    before: Counter[str],
+    labels: dict[str, str],
+    key: str,
+    period: Period,
+    extra: dict[str, str],
 ) -> list[Count]:
     return [
         Count(
             label=labels.get(code, code or "(belum diketahui)"),
             count=n,
             previous=before.get(code, 0),
-            link=_link(**{key: code}, **period.query()),
+            link=_link(**{**extra, key: code}, **period.query()),
             code=code,
         )
         for code, n in current.most_common()
     ]
 
 
-def _weekly(rows: Sequence[Any], period: Period, zone: ZoneInfo) -> list[Count]:
+def _weekly(rows: Sequence[Any], period: Period, zone: ZoneInfo, extra: dict[str, str]) -> list[Count]:
     weeks: Counter[date] = Counter()
     for r in rows:
         day = r.queued_at.astimezone(zone).date()
@@ -395,7 +442,7 @@ def _weekly(rows: Sequence[Any], period: Period, zone: ZoneInfo) -> list[Count]:
     made = []
     while monday <= period.last:
         first, last = max(monday, period.first), min(monday + timedelta(days=6), period.last)
-        link = _link(dari=first.isoformat(), sampai=last.isoformat())
+        link = _link(**extra, dari=first.isoformat(), sampai=last.isoformat())
         made.append(Count(f"{monday:%d/%m}", weeks.get(monday, 0), 0, link))
         monday += timedelta(days=7)
     return made
@@ -442,27 +489,39 @@ def _watchlist_trends(
     return sorted(trends, key=lambda t: -t.total)
 
 
-def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | None = None) -> Dashboard:
-    """The region's figures for ``period``, beside the period before it."""
+def dashboard(
+    runtime: Runtime,
+    region_id: int,
+    period: Period,
+    now: datetime | None = None,
+    narrowing: Narrowing = Narrowing(),
+) -> Dashboard:
+    """The region's figures for ``period``, beside the period before it, of the reports ``narrowing``
+    keeps."""
     now = now or utcnow()
     catalog = runtime.catalog
+    narrowed, extra = narrowing.conditions(region_id), narrowing.query()
     with runtime.sessions() as session:
         region = session.get_one(Region, region_id)
         zone, days_off = ZoneInfo(region.timezone), extra_holidays(region)
         previous = period.before()
-        rows = _rows(session, region_id, Report.queued_at, period, zone)
-        earlier = _rows(session, region_id, Report.queued_at, previous, zone, COMPARED)
-        forwarded = _rows(session, region_id, Report.forwarded_at, period, zone, FORWARDING)
-        forwarded_before = _rows(session, region_id, Report.forwarded_at, previous, zone, FORWARDING)
+        rows = _rows(session, region_id, Report.queued_at, period, zone, narrowed)
+        earlier = _rows(session, region_id, Report.queued_at, previous, zone, narrowed, COMPARED)
+        forwarded = _rows(session, region_id, Report.forwarded_at, period, zone, narrowed, FORWARDING)
+        forwarded_before = _rows(
+            session, region_id, Report.forwarded_at, previous, zone, narrowed, FORWARDING
+        )
         agencies = session.execute(
             select(Agency.id, Agency.code, Agency.short_name).where(Agency.region_id == region_id)
         ).all()
         late = session.execute(
             select(Report.agency_id, Report.id, Report.judul, Report.status, Report.followup_due_at)
+            .join(Issue, Report.issue_id == Issue.id)
             .where(
                 Report.region_id == region_id,
                 Report.status.in_(WAITING_FOR_OPD),
                 Report.followup_due_at < now,
+                *narrowed,
             )
             .order_by(Report.followup_due_at)
         ).all()
@@ -472,14 +531,17 @@ def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | 
                 Report.id, Report.judul, Report.agency_id, Report.status, Issue.mention_count, Issue.urgent
             )
             .join(Issue, Report.issue_id == Issue.id)
-            .where(Report.region_id == region_id, Report.queued_at >= start, Report.queued_at < end)
+            .where(
+                Report.region_id == region_id, Report.queued_at >= start, Report.queued_at < end, *narrowed
+            )
             .order_by(Issue.urgent.desc(), Issue.mention_count.desc(), Report.id)
             .limit(TOP)
         ).all()
         watchlists = _watchlist_trends(session, region_id, period, zone)
         oldest = session.execute(
             select(Report.id, Report.judul, Report.agency_id, Report.status, Report.queued_at)
-            .where(Report.region_id == region_id, Report.status.not_in(list(ENDED)))
+            .join(Issue, Report.issue_id == Issue.id)
+            .where(Report.region_id == region_id, Report.status.not_in(list(ENDED)), *narrowed)
             .order_by(Report.queued_at, Report.id)
             .limit(TOP)
         ).all()
@@ -498,9 +560,14 @@ def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | 
         period=period,
         previous=previous,
         total=len(rows),
-        funnel=_funnel(rows, period),
+        funnel=_funnel(rows, period, extra),
         compliance=_compliance(
-            Deadlines(forwarded, forwarded_before, days_off, zone, now), names, codes, overdue_now, period
+            Deadlines(forwarded, forwarded_before, days_off, zone, now),
+            names,
+            codes,
+            overdue_now,
+            period,
+            extra,
         ),
         by_function=_counts(
             Counter(r.function or "" for r in rows),
@@ -508,6 +575,7 @@ def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | 
             functions,
             "fungsi",
             period,
+            extra,
         ),
         by_kecamatan=_counts(
             Counter(r.kecamatan_code or "" for r in rows),
@@ -515,6 +583,7 @@ def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | 
             places,
             "kecamatan",
             period,
+            extra,
         ),
         by_agency=_counts(
             Counter(codes.get(r.agency_id, "") for r in rows),
@@ -522,8 +591,9 @@ def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | 
             {codes[i]: names[i] for i in codes},
             "opd",
             period,
+            extra,
         ),
-        weekly=_weekly(rows, period, zone),
+        weekly=_weekly(rows, period, zone, extra),
         notable=[
             Notable(r.id, r.judul, names.get(r.agency_id, "-"), label(r.status), r.mention_count, r.urgent)
             for r in notable
@@ -556,19 +626,22 @@ def dashboard(runtime: Runtime, region_id: int, period: Period, now: datetime | 
 
 
 MAX_AGE_SECONDS = 300  # how old the figures a page shows may be, before they are counted again
-_CACHE: OrderedDict[tuple[str, int, Period], tuple[float, Dashboard]] = OrderedDict()
+Key = tuple[str, int, Period, Narrowing]  # database, region, period, filters
+_CACHE: OrderedDict[Key, tuple[float, Dashboard]] = OrderedDict()
 _CACHE_SIZE = 64
 _CACHE_LOCK = threading.Lock()
-_COUNTING: dict[tuple[str, int, Period], threading.Lock] = {}  # one count at a time per key
+_COUNTING: dict[Key, threading.Lock] = {}  # one count at a time per key
 
 
-def recent_dashboard(runtime: Runtime, region_id: int, period: Period) -> Dashboard:
+def recent_dashboard(
+    runtime: Runtime, region_id: int, period: Period, narrowing: Narrowing = Narrowing()
+) -> Dashboard:
     """``dashboard``, counted at most every ``MAX_AGE_SECONDS`` per region and period in this process: a busy
     region's quarter takes a second or two to count, and twenty people reading it need not each pay for
     that. The first to ask counts (those who ask meanwhile wait for that count); once the figures are that
     old, they are still shown while a thread counts them again. The page says when they were counted
     (``Dashboard.made_at``)."""
-    key = (runtime.settings.resolved_database_url, region_id, period)
+    key = (runtime.settings.resolved_database_url, region_id, period, narrowing)
     with _CACHE_LOCK:
         found = _CACHE.get(key)
         counting = _COUNTING.setdefault(key, threading.Lock())
@@ -577,18 +650,18 @@ def recent_dashboard(runtime: Runtime, region_id: int, period: Period) -> Dashbo
             with _CACHE_LOCK:
                 found = _CACHE.get(key)
             if found is None:
-                return _count(runtime, region_id, period, key)
+                return _count(runtime, region_id, period, narrowing, key)
     if clock.monotonic() - found[0] >= MAX_AGE_SECONDS and counting.acquire(blocking=False):
         counting.release()
         threading.Thread(
-            target=_recount, args=(runtime, region_id, period, key, counting), daemon=True
+            target=_recount, args=(runtime, region_id, period, narrowing, key, counting), daemon=True
         ).start()
     return found[1]
 
 
-def _count(runtime: Runtime, region_id: int, period: Period, key: tuple[str, int, Period]) -> Dashboard:
+def _count(runtime: Runtime, region_id: int, period: Period, narrowing: Narrowing, key: Key) -> Dashboard:
     started = clock.monotonic()
-    made = dashboard(runtime, region_id, period)
+    made = dashboard(runtime, region_id, period, narrowing=narrowing)
     with _CACHE_LOCK:
         _CACHE[key] = (started, made)
         _CACHE.move_to_end(key)
@@ -598,13 +671,18 @@ def _count(runtime: Runtime, region_id: int, period: Period, key: tuple[str, int
 
 
 def _recount(
-    runtime: Runtime, region_id: int, period: Period, key: tuple[str, int, Period], counting: threading.Lock
+    runtime: Runtime,
+    region_id: int,
+    period: Period,
+    narrowing: Narrowing,
+    key: Key,
+    counting: threading.Lock,
 ) -> None:
     """Count stale figures again, unless another thread already is."""
     if not counting.acquire(blocking=False):
         return
     try:
-        _count(runtime, region_id, period, key)
+        _count(runtime, region_id, period, narrowing, key)
     except Exception:  # the stale figures stay; the next request past the minute tries again
         LOG.exception("counting the dashboard of region %s again failed", region_id)
     finally:

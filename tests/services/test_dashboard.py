@@ -12,7 +12,15 @@ import pytest
 
 import services.dashboard
 from db.models import Region, Report
-from services.dashboard import InvalidPeriod, Period, dashboard, period_asked, quarter, recent_dashboard
+from services.dashboard import (
+    InvalidPeriod,
+    Narrowing,
+    Period,
+    dashboard,
+    period_asked,
+    quarter,
+    recent_dashboard,
+)
 
 WITA = ZoneInfo("Asia/Makassar")
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=WITA).astimezone(UTC)  # a Sunday
@@ -158,3 +166,19 @@ def test_watchlist_hits_a_day_with_spikes_marked(desk) -> None:  # type: ignore[
     assert by_day["14/11"] == (1, False) and by_day["15/11"] == (2, False) and by_day["16/11"] == (5, True)
     assert trend[0].spikes == ["16/11 (5)"]
     assert trend[0].link.startswith("/antrean?status=semua&watchlist=banjir-sangatta&dari=2026-10-01")
+
+
+def test_the_figures_narrow_to_a_function_an_agency_or_a_source(desk, region) -> None:  # type: ignore[no-untyped-def]
+    region_id, made = region
+    rubbish = dashboard(
+        desk.runtime, region_id, quarter(2026, 4), now=NOW, narrowing=Narrowing(function="SAMPAH")
+    )
+    assert rubbish.total == 2 and [c.code for c in rubbish.compliance] == ["DLH"]
+    assert rubbish.funnel[0].link == "/antrean?status=semua&dari=2026-10-01&sampai=2026-12-31&fungsi=SAMPAH"
+    assert [x.id for x in rubbish.most_overdue] == [made["overdue"]]
+    pupr = dashboard(desk.runtime, region_id, quarter(2026, 4), now=NOW, narrowing=Narrowing(agency="PUPR"))
+    assert pupr.total == 2 and all("opd=PUPR" in c.link for c in pupr.by_function)
+    nowhere = dashboard(
+        desk.runtime, region_id, quarter(2026, 4), now=NOW, narrowing=Narrowing(source="tidak-ada")
+    )
+    assert nowhere.total == 0 and nowhere.most_overdue == []

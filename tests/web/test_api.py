@@ -183,6 +183,8 @@ def test_every_endpoint_with_every_role(console, queued_report) -> None:  # type
     assert figures["funnel"][0] == {**figures["funnel"][0], "name": "Terdeteksi", "count": 1}
     assert figures["period"]["first"] <= figures["period"]["last"]
     assert _get(api, "/api/v1/dashboard?quarter=2026Q9", tokens["pimpinan"]).status_code == 400
+    rubbish = _get(api, "/api/v1/dashboard?function=SAMPAH", tokens["pimpinan"]).json()
+    assert rubbish["total"] == 0 and "fungsi=SAMPAH" in rubbish["funnel"][0]["link"]
     inbox = _get(api, "/api/v1/inbox", tokens["pupr"]).json()
     assert [item["id"] for item in inbox["items"]] == [report_id] and inbox["items"][0]["deadline"]["text"]
     assert _get(api, "/api/v1/inbox", tokens["dlh"]).json()["items"] == []

@@ -24,9 +24,8 @@ def test_the_dashboard_shows_the_quarter_and_links_each_figure(console, queued_r
     pimpinan = console.client("pimpinan")
     page = pimpinan.get("/dasbor").text
     assert f"Periode: <strong>{this.label}</strong>" in page
-    terdeteksi = re.search(
-        r"<th scope=\"row\">Terdeteksi</th><td class=\"number\"><a href=\"([^\"]+)\">(\d+)</a>", page
-    )
+    figure = r"<th scope=\"row\">Terdeteksi</th><td class=\"number\"><a href=\"([^\"]+)\">(\d+)</a>"
+    terdeteksi = re.search(figure, page)
     assert terdeteksi and terdeteksi.group(2) == "2"
     link = terdeteksi.group(1).replace("&amp;", "&")
     assert link == f"/antrean?status=semua&dari={this.first.isoformat()}&sampai={this.last.isoformat()}"
@@ -42,6 +41,12 @@ def test_the_dashboard_shows_the_quarter_and_links_each_figure(console, queued_r
     assert re.search(r"Terdeteksi</th><td class=\"number\"><a href=\"[^\"]+\">0</a>", before)
     days = pimpinan.get(f"/dasbor?dari={today.isoformat()}&sampai={today.isoformat()}").text
     assert f"{today:%d/%m/%Y} - {today:%d/%m/%Y}" in days
+    narrowed = pimpinan.get("/dasbor?fungsi=SAMPAH").text
+    found = re.search(figure, narrowed)
+    assert found and found.group(2) == "1" and "fungsi=SAMPAH" in found.group(1)
+    assert "Hanya laporan fungsi <strong>SAMPAH</strong>" in narrowed
+    assert '<option value="SAMPAH" selected>' in narrowed
+    assert pimpinan.get("/dasbor?opd=ENTAH").status_code == 400
     assert pimpinan.get("/dasbor?triwulan=2026Q9").status_code == 400
     assert pimpinan.get("/dasbor?dari=2026-11-01").status_code == 400
     elsewhere = console.client("operator-banjarbaru").get("/dasbor").text

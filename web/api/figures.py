@@ -14,7 +14,7 @@ from db.models import Role
 from flows.runtime import Runtime
 from services import inbox as services_inbox
 from services.accounts import Account
-from services.dashboard import InvalidPeriod, period_asked, recent_dashboard
+from services.dashboard import InvalidPeriod, Narrowing, period_asked, recent_dashboard
 from web.api.auth import allowed, runtime
 from web.api.incidents import READERS, with_etag
 
@@ -42,6 +42,9 @@ def figures(
     quarter: Annotated[str, Query(description="e.g. 2026Q3 (default: this one)")] = "",
     first: Annotated[str, Query(alias="from", description="or the first local day, YYYY-MM-DD")] = "",
     last: Annotated[str, Query(alias="to", description="and the last")] = "",
+    function: Annotated[str, Query(description="only this function's reports")] = "",
+    agency: Annotated[str, Query(description="only this agency's reports (its code)")] = "",
+    source: Annotated[str, Query(description="only reports whose incident this source mentioned")] = "",
 ) -> Response:
     """The funnel, deadline compliance per OPD, counts by function, kecamatan, OPD and week, and the listed
     reports, for the period and beside the one before (docs/dashboards.md says what each counts)."""
@@ -49,7 +52,8 @@ def figures(
         period = period_asked(quarter, first, last, utcnow().date())
     except InvalidPeriod as bad:
         raise HTTPException(400, str(bad)) from None
-    return with_etag(request, _plain(recent_dashboard(rt, account.region_id, period)))
+    narrowing = Narrowing(function=function, agency=agency, source=source)
+    return with_etag(request, _plain(recent_dashboard(rt, account.region_id, period, narrowing)))
 
 
 @router.get("/inbox", summary="The OPD's inbox")

@@ -14,7 +14,8 @@ from db.models import Role
 from flows.runtime import Runtime
 from services import quarterly_report as quarterly
 from services.accounts import Account
-from services.dashboard import InvalidPeriod, period_asked, quarter, recent_dashboard
+from services.dashboard import InvalidPeriod, Narrowing, period_asked, quarter, recent_dashboard
+from services.reports import queue_choices
 from web.deps import requires, runtime
 from web.maps import kecamatan_map
 from web.security import csrf_token
@@ -32,17 +33,32 @@ def region_dashboard(
     triwulan: str = "",
     dari: str = "",
     sampai: str = "",
+    fungsi: str = "",
+    opd: str = "",
+    sumber: str = "",
 ) -> Response:
+    """The figures of a quarter (or chosen days), narrowed to a function, an OPD or a source if asked."""
     today = utcnow().date()
     try:
         period = period_asked(triwulan, dari, sampai, today)
     except InvalidPeriod as bad:
         raise HTTPException(status_code=400, detail=str(bad)) from None
+    choices = queue_choices(rt, account.region_code)
+    for value, offered_values, what in (
+        (fungsi, choices.functions, "fungsi"),
+        (opd, choices.agencies, "OPD"),
+        (sumber, choices.sources, "sumber"),
+    ):
+        if value and value not in dict(offered_values):
+            raise HTTPException(status_code=400, detail=f"{what} {value!r} tidak dikenal di wilayah ini")
+    narrowing = Narrowing(function=fungsi, agency=opd, source=sumber)
     offered = [quarter(today.year, (today.month - 1) // 3 + 1)]
     while len(offered) < QUARTERS_OFFERED:
         offered.append(offered[-1].before())
-    figures = recent_dashboard(rt, account.region_id, period)
+    figures = recent_dashboard(rt, account.region_id, period, narrowing)
     context = {
+        "choices": choices,
+        "narrowing": narrowing,
         "account": account,
         "csrf": csrf_token(request),
         "d": figures,
