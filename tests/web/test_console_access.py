@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -176,8 +178,14 @@ def test_a_province_user_works_in_each_kabupaten_kota_of_its_province_only(  # t
     assert outside.status_code == 403
     page = client.get("/antrean").text
     assert "wilayah 64.72" in page
+    # the dashboard puts the province's kabupaten/kota side by side, each with its own figures
+    dashboard = client.get("/dasbor").text
+    assert "Kabupaten/kota di provinsi Anda" in dashboard
+    side = re.findall(r'<th scope="row">(64\.\d\d [^<]+)</th><td class="number">(\d+)</td>', dashboard)
+    assert sorted(side) == [("64.08 Kabupaten Kutai Timur", "1"), ("64.72 Kota Samarinda", "1")]
     # a kabupaten's own manager has no choice to make, and may not make one
     manager = console.client("manajer")
+    assert "Kabupaten/kota di provinsi Anda" not in manager.get("/dasbor").text
     assert 'name="wilayah"' not in manager.get("/antrean").text
     refused = manager.post(
         "/wilayah", data={"wilayah": "64.72", "csrf_token": console.csrf(manager, "/antrean")}

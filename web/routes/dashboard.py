@@ -14,7 +14,14 @@ from db.models import Role
 from flows.runtime import Runtime
 from services import quarterly_report as quarterly
 from services.accounts import Account
-from services.dashboard import InvalidPeriod, Narrowing, period_asked, quarter, recent_dashboard
+from services.dashboard import (
+    InvalidPeriod,
+    Narrowing,
+    compare_regions,
+    period_asked,
+    quarter,
+    recent_dashboard,
+)
 from services.reports import queue_choices
 from web.deps import requires, runtime
 from web.maps import kecamatan_map
@@ -57,6 +64,7 @@ def region_dashboard(
         offered.append(offered[-1].before())
     figures = recent_dashboard(rt, account.region_id, period, narrowing)
     context = {
+        "regions": compare_regions(rt, account.regions, period) if len(account.regions) > 1 else [],
         "choices": choices,
         "narrowing": narrowing,
         "account": account,
