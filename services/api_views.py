@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -17,11 +17,10 @@ from db.models import Agency, Filing, Report, Role
 from db.queries import queue_matching
 from flows.runtime import Runtime
 from services.accounts import Account
-from services.actions import Forbidden
+from services.actions import ADMIN, Forbidden
 from services.reports import QueueFilter, Viewer, filings_of, load_visible, status_line
 
 MAX_LIMIT = 200
-RAW_READERS = (Role.OPERATOR, Role.MANAGER)  # links to the crawled posts and articles
 
 
 class BadCursor(PantauError):
@@ -81,7 +80,7 @@ def _record(
         "followed_up_at": _iso(report.followed_up_at),
         "closed_at": _iso(report.closed_at),
     }
-    if account.role in RAW_READERS:
+    if account.role in ADMIN:  # links to the crawled posts: raw posts are theirs to read
         record["source_links"] = list(report.source_links)
     return record
 
@@ -100,7 +99,7 @@ def incident_page(
         raise Forbidden("an OPD liaison reads the reports forwarded to it: /api/v1/reports")
     after = decode_cursor(cursor) if cursor else 0
     size = min(max(limit, 1), MAX_LIMIT)
-    wanted = QueueFilter(**{**wanted.__dict__, "region_code": account.region_code, "page_size": None})
+    wanted = replace(wanted, region_code=account.region_code, page_size=None)
     query = (
         queue_matching(wanted.criteria())
         .options(contains_eager(Report.issue))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from db.session import transaction
 from db.workflow import label
 from flows.runtime import Runtime
 from services.accounts import Account
-from services.actions import Forbidden
+from services.actions import ADMIN, Forbidden
 from services.audit_view import AuditFilter, action_label, audit_conditions, changes, entity_label
 from services.inbox import ORDER as INBOX_ORDER
 from services.inbox import STATUSES as INBOX_STATUSES
@@ -45,7 +45,6 @@ from services.incidents import assisted_entry
 from services.reports import QueueFilter, filings_of, status_line
 
 BATCH = 1000  # rows read from the database at a time
-RAW_READERS = (Role.OPERATOR, Role.MANAGER)  # who may follow links to the crawled texts
 
 
 class Format(StrEnum):
@@ -186,11 +185,6 @@ def _streamed(
             yield from to_rows(session, batch)
 
 
-def _timezone(runtime: Runtime, region_id: int) -> str:
-    with runtime.sessions() as session:
-        return session.get_one(Region, region_id).timezone
-
-
 QUEUE_COLUMNS = [
     Column("Nomor", Kind.NUMBER, 8),
     Column("Status", width=20),
@@ -218,9 +212,9 @@ def queue_export(runtime: Runtime, account: Account, wanted: QueueFilter, fmt: F
     in queue order; links to the sources for operators and managers only."""
     if account.role == Role.OPD:
         raise Forbidden("penghubung OPD mengekspor kotak masuknya sendiri")
-    wanted = QueueFilter(**{**wanted.__dict__, "region_code": account.region_code, "page_size": None})
+    wanted = replace(wanted, region_code=account.region_code, page_size=None)
     criteria = wanted.criteria()
-    with_links = account.role in RAW_READERS
+    with_links = account.role in ADMIN  # raw posts are theirs to read
     catalog = runtime.catalog
     region = catalog.regions.get(account.region_code)
     places = {k.code: k.name for k in region.gazetteer.kecamatan} if region else {}
@@ -259,7 +253,7 @@ def queue_export(runtime: Runtime, account: Account, wanted: QueueFilter, fmt: F
     return Export(
         name=name,
         columns=[*QUEUE_COLUMNS, LINKS_COLUMN] if with_links else QUEUE_COLUMNS,
-        timezone=_timezone(runtime, account.region_id),
+        timezone=account.timezone,
         rows=_streamed(runtime, query, rows),
     )
 
@@ -310,7 +304,7 @@ def inbox_export(runtime: Runtime, account: Account, view: InboxView, fmt: Forma
                 r.settlement_due_at,
             ]
 
-    return Export(name, INBOX_COLUMNS, _timezone(runtime, account.region_id), _streamed(runtime, query, rows))
+    return Export(name, INBOX_COLUMNS, account.timezone, _streamed(runtime, query, rows))
 
 
 AUDIT_COLUMNS = [
@@ -357,7 +351,7 @@ def audit_export(runtime: Runtime, account: Account, wanted: AuditFilter, fmt: F
 def entry_batch_export(runtime: Runtime, account: Account, fmt: Format) -> Export:
     """The approved reports of the region that wait to be typed into LAPOR! by hand, one row each with the
     fields of LAPOR!'s admin form exactly as the assisted-entry page shows them to copy."""
-    if account.role not in RAW_READERS:
+    if account.role not in ADMIN:
         raise Forbidden("hanya operator dan manajer yang menginput ke LAPOR!")
     name = _audited(runtime, account, "siap-input-lapor", {}, fmt)
     query = (
@@ -382,4 +376,4 @@ def entry_batch_export(runtime: Runtime, account: Account, fmt: Format) -> Expor
             yield [report.id, *(fields[title] for title in labels)]
 
     columns = [Column("Nomor Pantau", Kind.NUMBER, 10), *(Column(t, width=30) for t in labels)]
-    return Export(name, columns, _timezone(runtime, account.region_id), _streamed(runtime, query, rows))
+    return Export(name, columns, account.timezone, _streamed(runtime, query, rows))

@@ -19,7 +19,8 @@ from flows.runtime import Runtime
 from services import actions, api_views
 from services.accounts import Account
 from services.actions import Actor, Conflict, Corrections, Forbidden, NotFound, ReportState
-from web.api.auth import caller, runtime
+from web.api.auth import caller
+from web.deps import runtime
 
 router = APIRouter()
 

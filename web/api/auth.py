@@ -13,15 +13,11 @@ from db.models import Role
 from flows.runtime import Runtime
 from services.accounts import Account
 from services.api_tokens import account_of_token
+from web.deps import runtime
 from web.rate_limit import RateLimiter
 
 REQUESTS_PER_MINUTE = 120
 BEARER = {"WWW-Authenticate": 'Bearer realm="pantau"'}
-
-
-def runtime(request: Request) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    return rt
 
 
 def caller(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Account:

@@ -15,8 +15,9 @@ from flows.runtime import Runtime
 from services import inbox as services_inbox
 from services.accounts import Account
 from services.dashboard import InvalidPeriod, Narrowing, period_asked, recent_dashboard
-from web.api.auth import allowed, runtime
+from web.api.auth import allowed
 from web.api.incidents import READERS, with_etag
+from web.deps import runtime
 
 router = APIRouter()
 

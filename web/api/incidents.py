@@ -15,7 +15,8 @@ from services import api_views
 from services.accounts import Account
 from services.actions import Forbidden, NotFound
 from services.reports import InvalidFilter, QueueFilter, local_days
-from web.api.auth import allowed, caller, runtime
+from web.api.auth import allowed, caller
+from web.deps import runtime
 
 router = APIRouter()
 READERS = (Role.OPERATOR, Role.MANAGER, Role.PIMPINAN)
