@@ -1,12 +1,15 @@
-"""A region's year of Pantau data in PostgreSQL, for the console's load benchmark (bench/console_load.py).
+"""A year of Pantau data in PostgreSQL or SQLite, for the console's load benchmark (bench/console_load.py).
 
     .venv/bin/python bench/console_data.py [--documents 1000000] [--incidents 100000] [--seed 10]
-                                           [--database pantau_bench] [--until 2026-11-30]
+                                           [--database pantau_bench | --sqlite FILE] [--until 2026-11-30]
+                                           [--province 64] [--region 64.08 ...]
                                            [--forwarded-per-opd 1000] [--raw-kb 0] [--json OUT]
 
-Drops and creates the database (its name must start with ``pantau_bench``: never a test database), migrates it
-to head and syncs the configured regions, agencies, routes and sources (``flows.setup.initialise``), then
-writes every table with COPY:
+Drops and creates the database (its name must start with ``pantau_bench``: never a test database; with
+``--sqlite``, the file), migrates it to head and syncs the configured regions, agencies, routes and sources
+(``flows.setup.initialise``): the repository's configuration, or with ``--province`` every kabupaten/kota of
+that province (bench/province_config.py); ``--region`` keeps only the regions named. Then it writes every
+table, with COPY into PostgreSQL, or into SQLite through the models' tables in batches:
 - hourly crawl runs over the year before ``--until``;
 - documents of the configured sources over that year, spread over the outlets unevenly (the first ones in
   sources.yaml are the biggest), titles and texts recombined from sentences of the team-written news corpus
@@ -24,7 +27,7 @@ writes every table with COPY:
 - the filings, notifications (a row on channel ``contact`` where an OPD has no liaison contact, as
   ``services.notifications`` writes it) and follow-ups those lives made, and the audit row of every status
   change.
-Then VACUUM ANALYZE. The same seed, volumes and ``--until`` give the same rows. Results are recorded in
+Then VACUUM and ANALYZE. The same seed, volumes and ``--until`` give the same rows. Results are recorded in
 docs/benchmarks.md ("Console at scale").
 
 Not generated: frontier entries, deadline alerts, watchlist versions, users (bench/console_load.py makes its
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import math
 import random
@@ -52,11 +56,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import province_config
 import psycopg
-from sqlalchemy import select
+from sqlalchemy import JSON, Engine, insert, select
 
 from config.catalog import Catalog
 from config.settings import Settings
+from db.base import Base
 from db.deadlines import due_at
 from db.models import Agency, Region, RejectReason, ReportStatus, Source
 from db.workflow import REJECT_LABELS
@@ -491,10 +497,13 @@ class Writer:
     """COPYs rows (dicts: the columns of the first row, the others must name the same) into tables, and keeps
     how long each table took and how many rows it got."""
 
+    seconds: dict[str, float]
+    rows: dict[str, int]
+
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
-        self.seconds: dict[str, float] = {}
-        self.rows: dict[str, int] = {}
+        self.seconds = {}
+        self.rows = {}
 
     def next_id(self, table: str) -> int:
         row = self.conn.execute(f'SELECT coalesce(max(id), 0) + 1 FROM "{table}"').fetchone()
@@ -522,6 +531,40 @@ class Writer:
                     f'(SELECT max(id) FROM "{table}"))'
                 )
         self.conn.commit()
+        self.rows[table] = count
+        self.seconds[table] = round(time.perf_counter() - started, 1)
+        print(f"{table}: {count:,} rows in {self.seconds[table]} s", file=sys.stderr, flush=True)
+
+
+class SqliteWriter(Writer):
+    """Writes the same rows into SQLite through the models' tables (SQLAlchemy Core, in batches), so that
+    each column is stored as the application stores it (times as UTC text, JSON as text)."""
+
+    BATCH = 5000
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.seconds = {}
+        self.rows = {}
+
+    def next_id(self, table: str) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.exec_driver_sql(f'SELECT coalesce(max(id), 0) + 1 FROM "{table}"').scalar_one())
+
+    def table(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
+        started = time.perf_counter()
+        target = Base.metadata.tables[table]
+        as_json = [c.name for c in target.columns if isinstance(c.type, JSON)]
+        count = 0
+        with self.engine.begin() as conn:
+            iterator = iter(rows)
+            while batch := list(itertools.islice(iterator, self.BATCH)):
+                loaded = [
+                    {**row, **{c: json.loads(row[c]) for c in as_json if isinstance(row.get(c), str)}}
+                    for row in batch
+                ]
+                conn.execute(insert(target), loaded)
+                count += len(loaded)
         self.rows[table] = count
         self.seconds[table] = round(time.perf_counter() - started, 1)
         print(f"{table}: {count:,} rows in {self.seconds[table]} s", file=sys.stderr, flush=True)
@@ -997,26 +1040,55 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--until", type=date.fromisoformat, default=date(2026, 11, 30), help="the year's end")
     parser.add_argument("--forwarded-per-opd", type=int, default=1000)
     parser.add_argument("--raw-kb", type=int, default=0, help="raw page bytes per document (default none)")
+    parser.add_argument(
+        "--province", help="every kabupaten/kota of this province (bench/province_config.py), e.g. 64"
+    )
+    parser.add_argument(
+        "--region", action="append", help="only these configured regions (repeatable; default all)"
+    )
+    parser.add_argument("--sqlite", type=Path, help="write this SQLite file instead of PostgreSQL")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    recreate_database(args.database)
-    runtime = Runtime(Settings(database_url=f"postgresql+psycopg://postgres@127.0.0.1:5432/{args.database}"))
+    if args.province:
+        province_config.use(args.province)
+    if args.sqlite:
+        args.sqlite.unlink(missing_ok=True)
+        url = f"sqlite:///{args.sqlite.resolve()}"
+    else:
+        recreate_database(args.database)
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{args.database}"
+    runtime = Runtime(Settings(database_url=url))
     initialise(runtime)
     regions, outlets = configured(runtime)
-    runtime.close()
+    if args.region:
+        regions = {code: info for code, info in regions.items() if code in args.region}
+        outlets = [o for o in outlets if o.region_code in regions]
     setup = time.perf_counter() - started
     generator = Generator(args, runtime.catalog, regions, outlets)
     planned = time.perf_counter() - started - setup
-    with psycopg.connect(pg_url(args.database)) as conn:
-        writer = Writer(conn)
-        generator.write(writer)
-    written = time.perf_counter() - started
-    with psycopg.connect(pg_url(args.database), autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
+    if args.sqlite:
+        generator.write(writer := SqliteWriter(runtime.engine))
+        written = time.perf_counter() - started
+        with runtime.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+        with runtime.engine.connect() as conn:
+            conn.exec_driver_sql("VACUUM")
+        summary = {"database_mb": round(args.sqlite.stat().st_size / 1024 / 1024)}
+    else:
+        with psycopg.connect(pg_url(args.database)) as conn:
+            generator.write(writer := Writer(conn))
+        written = time.perf_counter() - started
+        with psycopg.connect(pg_url(args.database), autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+        summary = database_summary(args.database)
+    runtime.close()
     total = time.perf_counter() - started
     result = {
+        "database": str(args.sqlite or args.database),
+        "regions": sorted(regions),
         "documents": args.documents,
         "incidents": args.incidents,
         "seed": args.seed,
@@ -1029,7 +1101,7 @@ def main(argv: list[str] | None = None) -> int:
             "total": round(total, 1),
         },
         "rows": writer.rows,
-        **database_summary(args.database),
+        **summary,
     }
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")

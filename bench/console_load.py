@@ -1,8 +1,9 @@
 """The console under load: the review queue and the OPD inbox with concurrent users, against a trivial page
 (the login form) in the same run, on the database bench/console_data.py filled.
 
-    .venv/bin/python bench/console_load.py [--database pantau_bench] [--region 64.08] [--users 20]
-                                           [--roles both|operators|liaisons|pimpinan|all] [--quarter 2026Q3]
+    .venv/bin/python bench/console_load.py [--database pantau_bench | --sqlite FILE] [--province 64]
+                                           [--region 64.08] [--users 20] [--quarter 2026Q3]
+                                           [--roles both|operators|liaisons|pimpinan|all|province]
                                            [--requests 20] [--think 0]
                                            [--workers 2] [--port 8765]
                                            [--filtered "status=queued&fungsi=JALAN"] [--timeout 300]
@@ -12,8 +13,10 @@
 The database is first brought to the current migrations (a migration added since the data was generated
 applies, then ANALYZE). Accounts are made with ``services.accounts.add_user`` (or their password reset when
 they exist): one operator of ``--region`` and one liaison for each of the five OPDs of that region with the
-most reports in their inbox. The console runs as ``pantau serve`` runs it (``python -m cli serve``: uvicorn,
-the app factory, ``PANTAU_WEB_WORKERS`` processes) in a child process.
+most reports in their inbox; with ``--roles province``, only a pimpinan of the whole province (of
+``--region``'s province code), whose dashboard also sets its kabupaten/kota side by side. ``--province``
+and ``--sqlite`` name what bench/console_data.py was given. The console runs as ``pantau serve`` runs it
+(``python -m cli serve``: uvicorn, the app factory, ``PANTAU_WEB_WORKERS`` processes) in a child process.
 
 ``--users`` virtual users (asyncio and httpx in this process), each logged in with its own session cookie:
 half operators, half liaisons (spread over the five OPDs), or with ``--roles`` only one of the two. Each
@@ -41,6 +44,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -53,8 +57,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import province_config
 import psycopg
-from sqlalchemy import event, func, select
+from sqlalchemy import create_engine, event, func, select, text
 
 from config.settings import Settings
 from db.migrate import upgrade
@@ -74,23 +79,28 @@ class User:
     pages: tuple[str, ...]  # what this user requests, in turn
 
 
-def database_urls(database: str) -> tuple[str, str]:
-    """(SQLAlchemy URL, libpq URL) of the bench database."""
+def database_urls(database: str, sqlite: Path | None) -> tuple[str, str | None]:
+    """(SQLAlchemy URL, libpq URL or None for SQLite) of the bench database."""
+    if sqlite:
+        return f"sqlite:///{sqlite.resolve()}", None
     return (
         f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}",
         f"postgresql://postgres@127.0.0.1:5432/{database}",
     )
 
 
-def migrate(settings: Settings, libpq: str) -> None:
+def migrate(settings: Settings) -> None:
     """The bench database at the current migrations; ANALYZE when one applied (its new indexes need it)."""
-    with psycopg.connect(libpq) as conn:
-        before = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    engine = create_engine(settings.resolved_database_url)
+    version = text("SELECT version_num FROM alembic_version")
+    with engine.connect() as conn:
+        before = conn.execute(version).scalar()
     upgrade(settings.resolved_database_url)
-    with psycopg.connect(libpq, autocommit=True) as conn:
-        after = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        if after != before:
-            conn.execute("ANALYZE")
+    with engine.connect() as conn:
+        if conn.execute(version).scalar() != before:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+    engine.dispose()
 
 
 def ensure_account(runtime: Runtime, username: str, role: Role, region: str, agency: str | None) -> None:
@@ -127,6 +137,11 @@ def busiest_opds(runtime: Runtime, region: str, count: int = 5) -> list[str]:
 def make_users(runtime: Runtime, args: argparse.Namespace) -> tuple[list[User], list[str]]:
     """The virtual users: operators and liaisons in turn (``--roles both``), or only one of them; or
     (``--roles all``) operators, liaisons and pimpinan reading the dashboard in turn; or pimpinan alone."""
+    if args.roles == "province":  # the province's pimpinan, each region's figures side by side
+        province = args.region.split(".")[0]
+        ensure_account(runtime, f"bench-pimpinan-{province}", Role.PIMPINAN, province, None)
+        pages = ("/dasbor", f"/dasbor?triwulan={args.quarter}")
+        return [User(f"bench-pimpinan-{province}", pages)] * args.users, []
     operator = f"bench-operator-{args.region}"
     ensure_account(runtime, operator, Role.OPERATOR, args.region, None)
     pimpinan = f"bench-pimpinan-{args.region}"
@@ -457,7 +472,7 @@ def setting(libpq: str, name: str) -> str:
     return str(row[0]) if row else "?"
 
 
-def machine(libpq: str) -> dict[str, Any]:
+def machine(libpq: str | None) -> dict[str, Any]:
     """What the figures were measured on: CPU, PostgreSQL, and the code (commit, and whether the console's
     code had uncommitted changes)."""
     root = Path(__file__).resolve().parent.parent
@@ -468,13 +483,20 @@ def machine(libpq: str) -> dict[str, Any]:
     changed = subprocess.run(
         [*git, "status", "--porcelain", "--", "db", "services", "web"], capture_output=True, text=True
     ).stdout
+    database = (
+        {
+            "postgresql": setting(libpq, "server_version"),
+            "shared_buffers": setting(libpq, "shared_buffers"),
+            "random_page_cost": setting(libpq, "random_page_cost"),
+            "console_connection_options": POSTGRES_OPTIONS,  # what the console's own connections set
+        }
+        if libpq
+        else {"sqlite": sqlite3.sqlite_version}
+    )
     return {
         "cpu": cpu,
         "cpus": os.cpu_count(),
-        "postgresql": setting(libpq, "server_version"),
-        "shared_buffers": setting(libpq, "shared_buffers"),
-        "random_page_cost": setting(libpq, "random_page_cost"),
-        "console_connection_options": POSTGRES_OPTIONS,  # what the console's own connections set
+        **database,
         "commit": commit.strip(),
         "uncommitted_console_files": len(changed.splitlines()),
     }
@@ -486,8 +508,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", default="64.08")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument(
-        "--roles", choices=("both", "operators", "liaisons", "pimpinan", "all"), default="both"
+        "--roles", choices=("both", "operators", "liaisons", "pimpinan", "all", "province"), default="both"
     )
+    parser.add_argument("--province", help="the province's configuration (bench/province_config.py), e.g. 64")
+    parser.add_argument("--sqlite", type=Path, help="the SQLite file bench/console_data.py --sqlite wrote")
     parser.add_argument("--quarter", default="2026Q3", help="the dashboard's other quarter")
     parser.add_argument("--requests", type=int, default=20, help="per user and phase (0: no load)")
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds between a user's requests")
@@ -505,14 +529,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
-    sqlalchemy_url, libpq = database_urls(args.database)
+    if args.province:
+        province_config.use(args.province)
+    sqlalchemy_url, libpq = database_urls(args.database, args.sqlite)
     settings = Settings(database_url=sqlalchemy_url)
-    migrate(settings, libpq)
+    migrate(settings)
     runtime = Runtime(settings)
     users, opds = make_users(runtime, args)
     runtime.close()
     result: dict[str, Any] = {
-        "database": args.database,
+        "database": str(args.sqlite or args.database),
         "region": args.region,
         "users": args.users,
         "roles": args.roles,

@@ -21,14 +21,14 @@ import statistics
 import threading
 import time as clock
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Row, exists, select, true
+from sqlalchemy import ColumnElement, Row, exists, func, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from config.errors import PantauError
@@ -626,11 +626,10 @@ def dashboard(
 
 
 MAX_AGE_SECONDS = 300  # how old the figures a page shows may be, before they are counted again
-Key = tuple[str, int, Period, Narrowing]  # database, region, period, filters
-_CACHE: OrderedDict[Key, tuple[float, Dashboard]] = OrderedDict()
+_CACHE: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
 _CACHE_SIZE = 64
 _CACHE_LOCK = threading.Lock()
-_COUNTING: dict[Key, threading.Lock] = {}  # one count at a time per key
+_COUNTING: dict[Hashable, threading.Lock] = {}  # one count at a time per key
 
 
 def recent_dashboard(
@@ -641,7 +640,14 @@ def recent_dashboard(
     that. The first to ask counts (those who ask meanwhile wait for that count); once the figures are that
     old, they are still shown while a thread counts them again. The page says when they were counted
     (``Dashboard.made_at``)."""
-    key = (runtime.settings.resolved_database_url, region_id, period, narrowing)
+    key = ("dashboard", runtime.settings.resolved_database_url, region_id, period, narrowing)
+    made: Dashboard = _recent(key, lambda: dashboard(runtime, region_id, period, narrowing=narrowing))
+    return made
+
+
+def _recent(key: Hashable, count: Callable[[], Any]) -> Any:
+    """What ``count`` returns, kept under ``key`` and counted again in the background once older than
+    ``MAX_AGE_SECONDS`` (see ``recent_dashboard``)."""
     with _CACHE_LOCK:
         found = _CACHE.get(key)
         counting = _COUNTING.setdefault(key, threading.Lock())
@@ -650,18 +656,16 @@ def recent_dashboard(
             with _CACHE_LOCK:
                 found = _CACHE.get(key)
             if found is None:
-                return _count(runtime, region_id, period, narrowing, key)
+                return _count(key, count)
     if clock.monotonic() - found[0] >= MAX_AGE_SECONDS and counting.acquire(blocking=False):
         counting.release()
-        threading.Thread(
-            target=_recount, args=(runtime, region_id, period, narrowing, key, counting), daemon=True
-        ).start()
+        threading.Thread(target=_recount, args=(key, count, counting), daemon=True).start()
     return found[1]
 
 
-def _count(runtime: Runtime, region_id: int, period: Period, narrowing: Narrowing, key: Key) -> Dashboard:
+def _count(key: Hashable, count: Callable[[], Any]) -> Any:
     started = clock.monotonic()
-    made = dashboard(runtime, region_id, period, narrowing=narrowing)
+    made = count()
     with _CACHE_LOCK:
         _CACHE[key] = (started, made)
         _CACHE.move_to_end(key)
@@ -670,21 +674,14 @@ def _count(runtime: Runtime, region_id: int, period: Period, narrowing: Narrowin
     return made
 
 
-def _recount(
-    runtime: Runtime,
-    region_id: int,
-    period: Period,
-    narrowing: Narrowing,
-    key: Key,
-    counting: threading.Lock,
-) -> None:
+def _recount(key: Hashable, count: Callable[[], Any], counting: threading.Lock) -> None:
     """Count stale figures again, unless another thread already is."""
     if not counting.acquire(blocking=False):
         return
     try:
-        _count(runtime, region_id, period, narrowing, key)
+        _count(key, count)
     except Exception:  # the stale figures stay; the next request past the minute tries again
-        LOG.exception("counting the dashboard of region %s again failed", region_id)
+        LOG.exception("counting %r again failed", key)
     finally:
         counting.release()
 
@@ -703,32 +700,65 @@ class RegionRow:
     overdue_now: int
 
 
-def compare_regions(runtime: Runtime, regions: Sequence[tuple[str, str]], period: Period) -> list[RegionRow]:
-    """The province user's kabupaten/kota side by side for ``period`` (each region's own figures, as its
-    dashboard counts them), the best share in time first."""
-    with runtime.sessions() as session:
-        ids = dict(
-            session.execute(select(Region.code, Region.id).where(Region.code.in_([c for c, _ in regions])))
-            .tuples()
-            .all()
-        )
+def recent_comparison(
+    runtime: Runtime, regions: Sequence[tuple[str, str]], period: Period
+) -> list[RegionRow]:
+    """``compare_regions``, kept like ``recent_dashboard``: a province's year is a second's counting."""
+    key = ("regions", runtime.settings.resolved_database_url, tuple(regions), period)
+    made: list[RegionRow] = _recent(key, lambda: compare_regions(runtime, regions, period))
+    return made
+
+
+def compare_regions(
+    runtime: Runtime, regions: Sequence[tuple[str, str]], period: Period, now: datetime | None = None
+) -> list[RegionRow]:
+    """The province user's kabupaten/kota side by side for ``period``, the best share in time first. Each
+    row holds the region's own figures as its dashboard counts them, but only those: the reports queued, and
+    the forwarded ones with their deadlines (no funnel, lists, sources or watchlists)."""
+    now = now or utcnow()
     rows = []
-    for code, name in regions:
-        if code not in ids:
-            continue
-        figures = recent_dashboard(runtime, ids[code], period)
-        decided = sum(c.decided for c in figures.compliance)
-        in_time = sum(c.in_time for c in figures.compliance)
-        medians = [c.median_days for c in figures.compliance if c.median_days is not None]
-        rows.append(
-            RegionRow(
-                code=code,
-                name=name,
-                total=figures.total,
-                forwarded=sum(c.forwarded for c in figures.compliance),
-                share_in_time=in_time / decided if decided else None,
-                median_of_opds=statistics.median(medians) if medians else None,
-                overdue_now=sum(c.overdue_now for c in figures.compliance),
-            )
-        )
+    with runtime.sessions() as session:
+        found = {
+            r.code: r for r in session.scalars(select(Region).where(Region.code.in_([c for c, _ in regions])))
+        }
+        for code, name in regions:
+            if code in found:
+                rows.append(_region_row(session, found[code], name, period, now))
     return sorted(rows, key=lambda r: (r.share_in_time is None, -(r.share_in_time or 0), r.code))
+
+
+def _region_row(session: Session, region: Region, name: str, period: Period, now: datetime) -> RegionRow:
+    zone = ZoneInfo(region.timezone)
+    start, end = _bounds(period, zone)
+    total = session.scalar(
+        select(func.count())
+        .select_from(Report)
+        .join(Issue, Report.issue_id == Issue.id)
+        .where(Report.region_id == region.id, Report.queued_at >= start, Report.queued_at < end)
+    )
+    forwarded = _rows(session, region.id, Report.forwarded_at, period, zone, (), FORWARDING)
+    overdue_now = session.scalar(
+        select(func.count())
+        .select_from(Report)
+        .join(Issue, Report.issue_id == Issue.id)
+        .where(
+            Report.region_id == region.id,
+            Report.agency_id.is_not(None),
+            Report.status.in_(WAITING_FOR_OPD),
+            Report.followup_due_at < now,
+        )
+    )
+    clock = Deadlines(forwarded, (), extra_holidays(region), zone, now)
+    per_agency = [clock.figures(reports) for reports in _by_agency(forwarded).values()]
+    decided = sum(f[0] for f in per_agency)
+    in_time = sum(f[1] for f in per_agency)
+    medians = [statistics.median(days) for _, _, days in per_agency if days]
+    return RegionRow(
+        code=region.code,
+        name=name,
+        total=total or 0,
+        forwarded=sum(1 for r in forwarded if r.agency_id is not None),
+        share_in_time=in_time / decided if decided else None,
+        median_of_opds=statistics.median(medians) if medians else None,
+        overdue_now=overdue_now or 0,
+    )

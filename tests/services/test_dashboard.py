@@ -16,6 +16,7 @@ from services.dashboard import (
     InvalidPeriod,
     Narrowing,
     Period,
+    compare_regions,
     dashboard,
     period_asked,
     quarter,
@@ -98,6 +99,23 @@ def test_compliance_per_opd_beside_the_quarter_before(desk, region) -> None:  # 
     # due Wednesday 25 Nov: Thursday and Friday have passed by Sunday
     assert [(x.id, x.days) for x in figures.most_overdue] == [(made["overdue"], 2)]
     assert [x.id for x in figures.oldest_open] == [made["answered late"], made["overdue"]]
+
+
+def test_a_province_sees_each_region_as_its_own_dashboard_counts_it(desk, region) -> None:  # type: ignore[no-untyped-def]
+    region_id, _ = region
+    rows = compare_regions(
+        desk.runtime, [("64.08", "Kutai Timur"), ("63.72", "Banjarbaru")], quarter(2026, 4), NOW
+    )
+    assert [r.code for r in rows] == ["64.08", "63.72"]  # a region with nothing decided comes last
+    kutim, banjarbaru = rows
+    figures = dashboard(desk.runtime, region_id, quarter(2026, 4), now=NOW)
+    decided = sum(c.decided for c in figures.compliance)
+    assert kutim.total == figures.total == 4
+    assert kutim.forwarded == sum(c.forwarded for c in figures.compliance) == 3
+    assert kutim.share_in_time == sum(c.in_time for c in figures.compliance) / decided == 1 / 3
+    assert kutim.median_of_opds == 5.5  # PUPR's median; DLH has no answer yet
+    assert kutim.overdue_now == sum(c.overdue_now for c in figures.compliance) == 1
+    assert (banjarbaru.total, banjarbaru.forwarded, banjarbaru.share_in_time) == (0, 0, None)
 
 
 def test_counts_by_function_and_week(desk, region) -> None:  # type: ignore[no-untyped-def]

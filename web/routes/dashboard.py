@@ -17,9 +17,9 @@ from services.accounts import Account
 from services.dashboard import (
     InvalidPeriod,
     Narrowing,
-    compare_regions,
     period_asked,
     quarter,
+    recent_comparison,
     recent_dashboard,
 )
 from services.reports import queue_choices
@@ -64,7 +64,7 @@ def region_dashboard(
         offered.append(offered[-1].before())
     figures = recent_dashboard(rt, account.region_id, period, narrowing)
     context = {
-        "regions": compare_regions(rt, account.regions, period) if len(account.regions) > 1 else [],
+        "regions": recent_comparison(rt, account.regions, period) if len(account.regions) > 1 else [],
         "choices": choices,
         "narrowing": narrowing,
         "account": account,
