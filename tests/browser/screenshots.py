@@ -3,7 +3,8 @@
 
 Runs ``pantau demo`` into a temporary folder (SQLite, offline), serves the console over that database on
 127.0.0.1 and photographs it in Debian's Chromium: the login page, the operator's queue and a queued report,
-an OPD liaison's inbox and the first report in it on a phone, and every page of the manager's menu that
+an OPD liaison's inbox and the first report in it on a phone, the pimpinan's dashboard and quarterly report
+(its HTML form, as the PDF is made from it), and every page of the manager's menu that
 answers 200 (the others are named as skipped).
 """
 
@@ -91,6 +92,19 @@ class Photographer:
         if status != 200:
             self.skipped.append(f"{path} ({status})")
             return
+        self._save(page, name)
+
+    def shoot_download(self, page: Page, path: str, name: str) -> None:
+        """An HTML download (served as an attachment, which the browser would save, not show), shown in a
+        page of the same session."""
+        answer = page.request.get(path)
+        if answer.status != 200:
+            self.skipped.append(f"{path} ({answer.status})")
+            return
+        page.set_content(answer.text())
+        self._save(page, name)
+
+    def _save(self, page: Page, name: str) -> None:
         target = self.outdir / f"{name}.png"
         height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
         width = page.evaluate("document.documentElement.clientWidth")
@@ -131,6 +145,7 @@ def photograph(browser: Browser, url: str, runtime: Runtime, outdir: Path) -> Ph
 
     pimpinan = camera.session(account_of("pimpinan"))
     camera.shoot(pimpinan, "/dasbor", "dasbor-pimpinan")
+    camera.shoot_download(pimpinan, "/dasbor/laporan-triwulan.html", "laporan-triwulan")
 
     manager = camera.session(account_of("manager"))
     menu = manager.locator("nav.areas a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
