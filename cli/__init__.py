@@ -571,10 +571,11 @@ def sources_list(
         return
     columns = ("sumber", "platform", "wilayah", "status", "terakhir berhasil", "dokumen terakhir",
                "dokumen/hari", "galat", "galat terakhir", "tertunda", "menyerah",
-               "karantina 7 hari")  # fmt: skip
+               "karantina 7 hari", "siklus terakhir (media sosial)")  # fmt: skip
     _print_table(
         f"Sumber berita ({len(rows)}); sepi = tanpa dokumen baru {stale} jam; tertunda = artikel yang "
-        "dicoba lagi siklus berikut; menyerah = gagal di setiap percobaan",
+        "dicoba lagi siklus berikut; menyerah = gagal di setiap percobaan; siklus terakhir = yang dibaca "
+        "dari platform dan yang dilewati, dengan alasannya",
         columns,
         [
             [
@@ -591,10 +592,21 @@ def sources_list(
                 str(row.pending),
                 str(row.given_up),
                 str(row.quarantined_week),
+                _social_run(row.last_read, row.last_skipped),
             ]
             for row in rows
         ],
     )
+
+
+def _social_run(read: int | None, skipped: dict[str, int]) -> str | None:
+    """What a social source's last run read and skipped: "dibaca 40; dilewati 3 (tanpa teks 2, ...)"."""
+    if read is None:
+        return None
+    from crawlers.social.base import SKIP_REASONS
+
+    reasons = ", ".join(f"{SKIP_REASONS.get(k, k)} {v}" for k, v in sorted(skipped.items()) if v)
+    return f"dibaca {read}; dilewati {sum(skipped.values())}" + (f" ({reasons})" if reasons else "")
 
 
 def _at(moment: datetime | None, timezone: str, shown: Callable[[datetime, str], str]) -> str | None:

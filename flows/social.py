@@ -3,12 +3,15 @@ Documents (author hashed, permalink, posted time, engagement), so they go throug
 
 A connector without credentials is reported as not configured; a rate limit, an expired token or a bad
 response is reported for that source alone, and a rate-limited source is not called again before the time
-the platform gave. Nothing fails the cycle, and the cursor only moves forward
-after the posts are stored, so a failed run is simply read again next cycle.
+the platform gave. Nothing fails the cycle (a connector's own fault is reported like a bad response), and
+the cursor only moves forward after the posts are stored, so a failed run is simply read again next cycle.
+Each source's counters say how many items it read, which it skipped and why (``base.SKIP_REASONS``; a post
+stored by an earlier run is skipped as already read) and what failed.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -17,7 +20,7 @@ from sqlalchemy import select
 from config.catalog import Catalog
 from config.schema import Platform, SourceDef
 from config.settings import Settings
-from crawlers.social.base import Connector, ConnectorError, NotConfigured, Post, RateLimited
+from crawlers.social.base import Connector, ConnectorError, NotConfigured, Post, RateLimited, redact_secrets
 from crawlers.social.facebook import FacebookPage
 from crawlers.social.instagram import InstagramHashtag
 from crawlers.social.telegram import TelegramChannel
@@ -31,11 +34,17 @@ from db.source_state import cursor, remember_cursor, remember_retry_after, retry
 from flows.runtime import Runtime
 from nlp.text import content_hash
 
+LOG = logging.getLogger(__name__)
+READ = "pantau/social/read"  # a source's counter: the items the platform gave this run
+SKIPPED = "pantau/social/skipped/"  # + reason (crawlers.social.base.SKIP_REASONS): the items not stored
+
 
 @dataclass
 class SocialSummary:
     stored: Counter[str] = field(default_factory=Counter)  # by source slug
     already_stored: int = 0
+    read: Counter[str] = field(default_factory=Counter)  # items the platform gave, by source slug
+    skipped: dict[str, Counter[str]] = field(default_factory=dict)  # slug -> reason -> items
     not_configured: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # slug -> why (rate limit with its time, auth, ...)
     failure_kinds: dict[str, str] = field(default_factory=dict)  # slug -> rate_limited, AuthExpired, ...
@@ -92,6 +101,10 @@ def _counters(summary: SocialSummary, slug: str, called: bool) -> dict[str, int]
         counters["downloader/request_count"] = 1
     if summary.stored.get(slug):
         counters["pantau/persist/ok"] = summary.stored[slug]
+    if called and slug not in summary.failure_kinds:
+        counters[READ] = summary.read.get(slug, 0)
+    for reason, count in summary.skipped.get(slug, Counter()).items():
+        counters[f"{SKIPPED}{reason}"] = count
     if slug in summary.failure_kinds:
         counters[f"pantau/fetch_failed/{summary.failure_kinds[slug]}"] = 1
     if slug in summary.not_configured:
@@ -137,12 +150,23 @@ def collect_social(runtime: Runtime, sources: list[SourceDef]) -> SocialSummary:
             summary.failed[source.slug] = f"{type(exc).__name__}: {exc}"[:300]
             summary.failure_kinds[source.slug] = type(exc).__name__
             continue
+        except Exception as exc:  # a connector's own fault: this source fails, the cycle goes on
+            why = redact_secrets(f"{type(exc).__name__}: {exc}")
+            LOG.error("social source %s failed unexpectedly: %s", source.slug, why)
+            summary.failed[source.slug] = why[:300]
+            summary.failure_kinds[source.slug] = "ConnectorFault"
+            continue
+        summary.read[source.slug] = page.read
+        skipped = summary.skipped.setdefault(source.slug, Counter(page.skipped))
         with transaction(runtime.sessions) as session:
             source_id = session.scalars(select(Source.id).where(Source.slug == source.slug)).one()
+            seen: set[str] = set()
             for post in page.posts:
-                if document_exists(session, source.slug, post.permalink):
+                if post.permalink in seen or document_exists(session, source.slug, post.permalink):
                     summary.already_stored += 1
+                    skipped["already_read"] += 1
                     continue
+                seen.add(post.permalink)
                 session.add(_document(source_id, post))
                 summary.stored[source.slug] += 1
             remember_cursor(session, source.slug, page.cursor or since)

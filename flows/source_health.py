@@ -10,7 +10,7 @@ however few of its requests failed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from db.models import CrawlRun, CrawlRunStatus, Document, DocumentStatus, Fronti
 from db.session import transaction
 from flows.crawling import mark_interrupted_runs
 from flows.runtime import Runtime
+from flows.social import READ, SKIPPED
 
 HEALTHY, QUIET, FAILING, NEVER_CRAWLED, DISABLED = "sehat", "sepi", "bermasalah", "belum dirayapi", "nonaktif"
 INTERRUPTED = "terputus"  # its last crawl died part-way (killed, machine down): the next cycle resumes it
@@ -48,6 +49,8 @@ class SourceHealth:
     pending: int = 0  # articles listed and not stored yet (fetched by the next cycle when due)
     given_up: int = 0  # articles that failed every attempt
     quarantined_week: int = 0  # pages stored as unusable in the last seven days, each with its reason
+    last_read: int | None = None  # social sources: items the platform gave in the last run that answered
+    last_skipped: dict[str, int] = field(default_factory=dict)  # ... and those not stored, by reason
 
 
 FAILURE_PREFIXES = ("pantau/fetch_failed/", "pantau/persist/failed/")
@@ -124,6 +127,7 @@ def health(
     source_id = session.scalar(select(Source.id).where(Source.slug == source.slug))
     held = frontier.counts(session, source_id) if source_id is not None else {}
     error_rate = failures / max(requests, 1) if runs else None
+    answered = next((r.stats[source.slug] for r in runs if READ in r.stats.get(source.slug, {})), None)
     last_error, last_error_at = _last_error(runs, source.slug)
     if not source.enabled:
         status = DISABLED
@@ -153,6 +157,10 @@ def health(
         pending=held.get(FrontierState.PENDING, 0),
         given_up=held.get(FrontierState.GIVEN_UP, 0),
         quarantined_week=quarantined or 0,
+        last_read=None if answered is None else int(answered[READ]),
+        last_skipped={
+            k.removeprefix(SKIPPED): int(v) for k, v in (answered or {}).items() if k.startswith(SKIPPED)
+        },
     )
 
 

@@ -11,6 +11,13 @@ Errors, and what the caller does with them:
 - ``BadResponse``: malformed JSON, a truncated body or an unexpected shape; the message says which.
 - ``ConnectorError`` (any other): counted and retried next cycle.
 
+Every error's message is stripped of credentials when it is made (``redact_secrets``): a URL's
+``access_token=`` or ``key=``, a bearer token, and any token-shaped string (Meta, Google and X tokens, and
+long mixed runs of letters and digits), since platforms echo tokens in their error bodies.
+
+What a fetch passed over is counted in its ``Page`` by reason (``SKIP_REASONS``), beside how many items it
+read, so that ``pantau sources list`` can say what each source read, skipped and why.
+
 HTTP goes through ``get_json`` / ``get_text`` / ``fetch`` (stdlib ``urllib``): redirects are followed (an
 ``Authorization`` header only to the same host), bodies are decoded by their declared charset with a
 fallback for undeclared non-UTF-8 pages, and HTTP failures become the errors above.
@@ -20,8 +27,11 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
+import unicodedata
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import Message
@@ -62,19 +72,83 @@ class Post:
             raise ValueError(f"{self.platform} post {self.post_id}: posted_at must be timezone-aware")
 
 
+# Why an item the platform gave is not a post: ``Page.skipped``'s keys, with the words `pantau sources list`
+# shows for them.
+SKIP_REASONS = {
+    "not_a_post": "bukan unggahan",  # a service message (channel photo changed, pinned), a deleted item
+    "no_text": "tanpa teks",  # a photo or video without a caption
+    "already_read": "sudah dibaca",  # at or before the cursor, or stored already
+    "malformed": "rusak",  # an item without what a post needs (its id, its time)
+    "other_script": "aksara lain",  # text mostly in a script other than Latin
+    "over_limit": "melebihi batas",  # beyond the posts one run may read
+}
+
+
 @dataclass(frozen=True)
 class Page:
-    """What one ``fetch`` found (newest first) and the cursor to resume from next time."""
+    """What one ``fetch`` found (newest first), the cursor to resume from next time, how many items the
+    platform gave (``read``: posts and skipped ones) and what was skipped, by reason (``SKIP_REASONS``)."""
 
     posts: list[Post]
     cursor: str | None
+    read: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Tally:
+    """Counts what one fetch read and skipped, and makes its ``Page``."""
+
+    read: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        if reason not in SKIP_REASONS:
+            raise ValueError(f"not a skip reason: {reason!r}")
+        self.skipped[reason] += count
+
+    def page(self, posts: list[Post], cursor: str | None) -> Page:
+        return Page(posts=posts, cursor=cursor, read=self.read, skipped=dict(self.skipped))
+
+
+def other_script(text: str) -> bool:
+    """Whether most letters of ``text`` are in a script other than Latin (Arabic, Chinese, ...): not a text
+    Pantau's Indonesian models can read. Emoji, digits and punctuation are not letters."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    latin = sum(1 for c in letters if unicodedata.name(c, "").startswith("LATIN"))
+    return latin * 2 < len(letters)
+
+
+_SECRETS = (
+    # a credential in a URL's query or a form body
+    (re.compile(r"\b((?:access_token|input_token|fb_exchange_token|client_secret|appsecret_proof|key|token)=)"
+                r"[^&\s\"'<>]+", re.IGNORECASE), r"\1REDACTED"),
+    (re.compile(r"\b(Bearer\s+)[A-Za-z0-9%._~+/=-]+"), r"\1REDACTED"),
+    (re.compile(r"\bEAA[A-Za-z0-9]{16,}"), "REDACTED"),  # Meta user, page and system-user tokens
+    (re.compile(r"\bIG[A-Z]{2}[A-Za-z0-9_-]{16,}"), "REDACTED"),  # Instagram tokens (IGQV..., IGAA...)
+    (re.compile(r"\b\d{6,}\|[A-Za-z0-9_-]{16,}"), "REDACTED"),  # Meta app tokens: app id | secret
+    (re.compile(r"\bAIza[0-9A-Za-z_-]{30,}"), "REDACTED"),  # Google API keys
+    (re.compile(r"\bA{8,}[A-Za-z0-9%]{16,}"), "REDACTED"),  # X app-only bearer tokens
+    # any other long run of letters and digits mixed (a token Pantau does not know the shape of)
+    (re.compile(r"(?<![\w%])(?=[\w%]*\d)(?=[\w%]*[A-Za-z])[\w%]{40,}", re.ASCII), "REDACTED"),
+)  # fmt: skip
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with every credential and token-shaped string replaced by ``REDACTED``."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 class ConnectorError(Exception):
-    """A connector failed this cycle: counted, retried next cycle. ``status`` is the HTTP status, if any."""
+    """A connector failed this cycle: counted, retried next cycle. ``status`` is the HTTP status, if any.
+    The message is stripped of credentials (``redact_secrets``)."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(redact_secrets(message))
         self.status = status
 
 
