@@ -28,7 +28,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import unicodedata
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -114,10 +113,10 @@ class Tally:
 def other_script(text: str) -> bool:
     """Whether most letters of ``text`` are in a script other than Latin (Arabic, Chinese, ...): not a text
     Pantau's Indonesian models can read. Emoji, digits and punctuation are not letters."""
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
+    if text.isascii():
         return False
-    latin = sum(1 for c in letters if unicodedata.name(c, "").startswith("LATIN"))
+    letters = [c for c in text if c.isalpha()]
+    latin = sum(1 for c in letters if c <= "\u024f" or "\u1e00" <= c <= "\u1eff")  # the Latin blocks
     return latin * 2 < len(letters)
 
 
