@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlp.labels import is_held_out, read_labels, text_id
+from nlp.labels import is_held_out, read_labels, require_matched, text_id
 
 COMPLAINT = "complaint"
 NOT_COMPLAINT = "not_complaint"
@@ -139,14 +139,20 @@ def surabaya(data_dir: Path) -> list[Example]:
 
 
 def _labelled_tweets(path: Path, column: str, label_files: tuple[str, ...], origin: str) -> list[Example]:
+    """The texts of ``path`` that the label files label; every label must find its text
+    (``nlp.labels.require_matched``)."""
     labels = read_labels(*label_files)
     rows = []
+    seen = set()
     for row in _open_csv(path):
         text = row[column]
         key = text_id(text)
         label = labels.get(key)
+        if text.strip():
+            seen.add(key)
         if label is not None and text.strip():
             rows.append(Example(key, text.strip(), label.label, label.function, None, origin))
+    require_matched(label_files, seen, path)
     return rows
 
 
@@ -167,8 +173,12 @@ def sp4n_tweets(data_dir: Path) -> list[Example]:
     )
 
 
-def all_examples(data_dir: Path) -> list[Example]:
-    return [*surabaya(data_dir), *infrastructure_tweets(data_dir), *sp4n_tweets(data_dir)]
+def social_pool(data_dir: Path) -> list[Example]:
+    """Posts of X, Instagram, YouTube and TikTok from several cities (transport, health, waste, parking and
+    chatter), labelled by the team (``social_pool.csv``; 5,600 of the pool's 7,838 posts read)."""
+    return _labelled_tweets(
+        data_dir / "social_pool_unlabeled" / "posts.csv", "text", ("social_pool.csv",), "social_pool"
+    )
 
 
 TEAM_NEWS = Path(__file__).resolve().parent / "corpus" / "team_news.jsonl"

@@ -1,0 +1,165 @@
+"""Candidate recipes for the complaint detector, compared by 5-fold cross-validation inside the training split
+(the held-out split is never read here; ``python -m nlp.eval_gate`` scores the final candidate on it).
+
+    .venv/bin/python bench/detector_experiments.py [--candidates NAME ...] [--json OUT]
+
+The examples are ``nlp.train.prepare``'s detection training set plus the training split of the team's
+labelled social pool (``nlp.datasets.social_pool``), which the production recipe does not use yet. Each
+candidate trains on four folds (the vectoriser too) and predicts the fifth; reported per origin: F1, precision
+and recall at the 0.5 threshold of the Platt-calibrated score, as ``nlp.train.train`` makes it, and the best
+F1 any threshold reaches (how well the scores rank). Results are recorded in docs/model.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+
+from config.settings import get_settings
+from nlp.datasets import COMPLAINT, Example, social_pool
+from nlp.features import build_vectoriser
+from nlp.metrics import detection_report
+from nlp.text import normalise
+from nlp.train import SEED, platt_calibration, prepare
+
+Weights = Callable[[Example], float]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    weight: Weights
+    origins: frozenset[str] | None = None  # train only on these origins (None: all)
+    c: float = 0.5
+    characters: bool = False  # add TF-IDF over character 2-5-grams within words to the token features
+
+
+def _weight(social: float, infra: float = 5.0) -> Weights:
+    def weight(example: Example) -> float:
+        return {"infra_tweets": infra, "social_pool": social}.get(example.origin, 1.0)
+
+    return weight
+
+
+SOCIAL = frozenset({"infra_tweets", "sp4n_tweets", "social_pool"})
+CANDIDATES = {
+    "without_social_pool": Candidate(
+        "without_social_pool",
+        _weight(1.0),
+        frozenset({"surabaya", "infra_tweets", "sp4n_tweets", "news_pages", "team_news"}),
+    ),
+    "social_pool_x1": Candidate("social_pool_x1", _weight(1.0)),
+    "social_pool_x3": Candidate("social_pool_x3", _weight(3.0)),
+    "social_pool_x5": Candidate("social_pool_x5", _weight(5.0)),
+    "social_pool_x3_c1": Candidate("social_pool_x3_c1", _weight(3.0), c=1.0),
+    "social_pool_x3_c025": Candidate("social_pool_x3_c025", _weight(3.0), c=0.25),
+    "social_pool_x3_characters": Candidate("social_pool_x3_characters", _weight(3.0), characters=True),
+    "social_only": Candidate("social_only", _weight(1.0, 1.0), SOCIAL),
+    "social_only_characters": Candidate("social_only_characters", _weight(1.0, 1.0), SOCIAL, characters=True),
+    "social_only_c1": Candidate("social_only_c1", _weight(1.0, 1.0), SOCIAL, c=1.0),
+}
+
+
+class Features:
+    """The production token features, optionally beside character n-grams (sklearn, slower)."""
+
+    def __init__(self, characters: bool) -> None:
+        self.tokens = build_vectoriser()
+        self.characters = (
+            TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True, max_features=200_000
+            )
+            if characters
+            else None
+        )
+
+    def fit(self, texts: list[str]) -> Features:
+        self.tokens.fit(texts)
+        if self.characters is not None:
+            self.characters.fit([normalise(t) for t in texts])
+        return self
+
+    def transform(self, texts: list[str]) -> csr_matrix:
+        made = self.tokens.transform(texts)
+        if self.characters is None:
+            return made
+        both: csr_matrix = hstack([made, self.characters.transform([normalise(t) for t in texts])]).tocsr()
+        return both
+
+
+def cross_validate(examples: list[Example], candidate: Candidate) -> dict[str, Any]:
+    gold = np.array([int(e.label == COMPLAINT) for e in examples])
+    strata = [f"{e.origin}:{e.label}" for e in examples]
+    scores = np.zeros(len(examples))
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+    for train_index, test_index in folds.split(np.zeros(len(examples)), strata):
+        train = [examples[i] for i in train_index]
+        if candidate.origins is not None:
+            train = [e for e in train if e.origin in candidate.origins]
+        texts = [e.text for e in train]
+        vectoriser = Features(candidate.characters).fit(texts)
+        features = vectoriser.transform(texts)
+        labels = [int(e.label == COMPLAINT) for e in train]
+        weights = np.array([candidate.weight(e) for e in train])
+        detector = LinearSVC(C=candidate.c, class_weight="balanced", random_state=SEED)
+        slope, intercept = platt_calibration(detector, features, labels, weights)
+        detector.fit(features, labels, sample_weight=weights)
+        raw = detector.decision_function(vectoriser.transform([examples[i].text for i in test_index]))
+        scores[test_index] = 1 / (1 + np.exp(-(slope * raw + intercept)))
+    by_origin = {}
+    for origin in sorted({e.origin for e in examples}):
+        mask = np.array([e.origin == origin for e in examples])
+        report = detection_report(
+            [COMPLAINT if g else "not_complaint" for g in gold[mask]], list(scores[mask]), threshold=0.5
+        )
+        by_origin[origin] = {k: round(float(report[k]), 3) for k in ("f1", "precision", "recall")}
+        by_origin[origin]["best_f1"], by_origin[origin]["at"] = _best_f1(gold[mask], scores[mask])
+    return by_origin
+
+
+def _best_f1(gold: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
+    """The highest F1 any threshold reaches, and that threshold: how well the scores rank, apart from where
+    the production threshold cuts."""
+    best = (0.0, 0.5)
+    for threshold in np.arange(0.05, 0.96, 0.05):
+        predicted = scores >= threshold
+        tp = int((predicted & (gold == 1)).sum())
+        f1 = 2 * tp / max(int(predicted.sum()) + int(gold.sum()), 1)
+        best = max(best, (round(f1, 3), round(float(threshold), 2)))
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--candidates", nargs="*", default=list(CANDIDATES), choices=list(CANDIDATES))
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    data_dir = get_settings().shared_data_dir
+    examples = [*prepare(data_dir).detection_train, *(e for e in social_pool(data_dir) if not e.held_out)]
+    results: dict[str, Any] = {}
+    for name in args.candidates:
+        started = time.perf_counter()
+        results[name] = cross_validate(examples, CANDIDATES[name])
+        results[name]["seconds"] = round(time.perf_counter() - started, 1)
+        print(name, json.dumps(results[name]), file=sys.stderr, flush=True)
+    json.dump(results, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
