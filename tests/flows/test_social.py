@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 SEARCH = "/2/tweets/search/recent"
 PREVIEW = "/s/infokutim"
 HANDLES = ["wargasangatta88", "rinakutim", "darto_tlingga", "infokutim"]
+X_CURSOR = "1859012345678901250@2026-11-21T23:41:07Z"  # after reading x_search_page1.json
 
 
 def _script(replay: Any, x_reset: int | None = None) -> None:
@@ -91,14 +92,20 @@ def test_posts_are_stored_as_documents_with_hashed_authors_and_a_cursor(
         people = HANDLES[:3]
         assert not [d.url for d in documents if any(handle in d.url for handle in people)]
         assert all(d.published_at is not None and d.engagement for d in documents)
-        assert cursor(session, "x-kutim") == "1859012345678901250"
+        assert cursor(session, "x-kutim") == X_CURSOR  # the newest post's id and time
         assert cursor(session, "tg-infokutim") == "4501"
 
     again = collect_social(runtime, list(runtime.catalog.sources))  # nothing new on either platform
     assert sum(again.stored.values()) == 0
     assert replay.requests[-1].param("before") is None  # the channel's newest page ended the run
-    since = [r.param("since_id") for r in replay.requests if r.path == SEARCH]
-    assert since[-1] == "1859012345678901250"
+    # the newest post (2026-11-21) is over seven days old, and recent search refuses such a since_id: the
+    # next search runs from the start of the 7-day window (less a 10-minute margin) and the cursor stays
+    last_search = [r for r in replay.requests if r.path == SEARCH][-1]
+    assert last_search.param("since_id") is None
+    started = datetime.fromisoformat(last_search.param("start_time") or "")
+    assert timedelta(days=7) - timedelta(minutes=11) <= datetime.now(UTC) - started <= timedelta(days=7)
+    with runtime.sessions() as session:
+        assert cursor(session, "x-kutim") == X_CURSOR
 
     triaged = triage_pending(runtime)
     assert triaged.documents == 12
