@@ -31,16 +31,19 @@ import re
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from email.utils import parsedate_to_datetime
+from types import MappingProxyType
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 USER_AGENT = "Pantau/0.1 (public-complaint monitor; social connectors)"
 DEFAULT_TIMEOUT = 20.0
 DEFAULT_RETRY_SECONDS = 60
+MAX_ERROR_BODY = 65_536  # bytes of an error answer kept (a platform's error object is far smaller)
 # WHATWG: a page labelled latin-1 / ascii is decoded as windows-1252 by every browser.
 _CHARSET_ALIASES = {
     "iso-8859-1": "cp1252",
@@ -131,7 +134,7 @@ _SECRETS = (
     (re.compile(r"\bAIza[0-9A-Za-z_-]{30,}"), "REDACTED"),  # Google API keys
     (re.compile(r"\bA{8,}[A-Za-z0-9%]{16,}"), "REDACTED"),  # X app-only bearer tokens
     # any other long run of letters and digits mixed (a token Pantau does not know the shape of)
-    (re.compile(r"(?<![\w%])(?=[\w%]*\d)(?=[\w%]*[A-Za-z])[\w%]{40,}", re.ASCII), "REDACTED"),
+    (re.compile(r"(?<![\w%])(?=\w*\d)(?=\w*[A-Za-z])\w{40,}", re.ASCII), "REDACTED"),
 )  # fmt: skip
 
 
@@ -143,8 +146,13 @@ def redact_secrets(text: str) -> str:
 
 
 class ConnectorError(Exception):
-    """A connector failed this cycle: counted, retried next cycle. ``status`` is the HTTP status, if any.
-    The message is stripped of credentials (``redact_secrets``)."""
+    """A connector failed this cycle: counted, retried next cycle. ``status`` is the HTTP status, if any;
+    for an HTTP error answer, ``body`` is its whole body (up to ``MAX_ERROR_BODY`` bytes, credentials
+    stripped) and ``headers`` its headers (lower-case names), so that a connector reads the platform's error
+    object as a whole. The message is stripped of credentials (``redact_secrets``)."""
+
+    body: str = ""
+    headers: Mapping[str, str] = MappingProxyType({})
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(redact_secrets(message))
@@ -284,17 +292,22 @@ def _retry_at(headers: Message, now: datetime) -> datetime:
 def _http_error(url: str, error: urllib.error.HTTPError) -> ConnectorError:
     status = error.code
     try:
-        detail = decode_body(error.read(2048), error.headers.get_content_charset()).strip()
+        body = decode_body(error.read(MAX_ERROR_BODY), error.headers.get_content_charset()).strip()
     except (OSError, http.client.HTTPException):
-        detail = ""
-    detail = " ".join(detail.split())[:200]
+        body = ""
+    detail = " ".join(body.split())[:200]
     suffix = f": {detail}" if detail else ""
+    made: ConnectorError
     if status == 429:
         retry_at = _retry_at(error.headers, datetime.now(UTC))
-        return RateLimited(f"HTTP 429 from {url}, retry at {retry_at.isoformat()}{suffix}", retry_at)
-    if status == 401:
-        return AuthExpired(f"HTTP 401 from {url}: credentials rejected or expired{suffix}", status)
-    return ConnectorError(f"HTTP {status} from {url}{suffix}", status)
+        made = RateLimited(f"HTTP 429 from {url}, retry at {retry_at.isoformat()}{suffix}", retry_at)
+    elif status == 401:
+        made = AuthExpired(f"HTTP 401 from {url}: credentials rejected or expired{suffix}", status)
+    else:
+        made = ConnectorError(f"HTTP {status} from {url}{suffix}", status)
+    made.body = redact_secrets(body)
+    made.headers = MappingProxyType({name.lower(): value for name, value in error.headers.items()})
+    return made
 
 
 def fetch(url: str, headers: dict[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> Response:
