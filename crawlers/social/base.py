@@ -292,13 +292,21 @@ def _retry_at(headers: Message, now: datetime) -> datetime:
 def _http_error(url: str, error: urllib.error.HTTPError) -> ConnectorError:
     status = error.code
     try:
-        body = decode_body(error.read(MAX_ERROR_BODY), error.headers.get_content_charset()).strip()
+        raw = error.read(MAX_ERROR_BODY)
+    except http.client.IncompleteRead as incomplete:
+        raw = incomplete.partial
     except (OSError, http.client.HTTPException):
-        body = ""
+        raw = b""
+    body = decode_body(raw, error.headers.get_content_charset()).strip()
     detail = " ".join(body.split())[:200]
     suffix = f": {detail}" if detail else ""
+    announced = (error.headers.get("Content-Length") or "").strip()
     made: ConnectorError
-    if status == 429:
+    if announced.isdigit() and len(raw) < min(int(announced), MAX_ERROR_BODY):
+        made = BadResponse(
+            f"truncated error answer (HTTP {status}) from {url}: got {len(raw)} of {announced} bytes"
+        )
+    elif status == 429:
         retry_at = _retry_at(error.headers, datetime.now(UTC))
         made = RateLimited(f"HTTP 429 from {url}, retry at {retry_at.isoformat()}{suffix}", retry_at)
     elif status == 401:
