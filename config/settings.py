@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         description="Graph API token (Facebook pages; Instagram with instagram_user_id)",
     )
     instagram_user_id: str = Field(default="", description="Instagram business account id for hashtag search")
+    graph_api_version: str = Field(
+        default="v27.0",  # the newest Meta documents (4 Nov 2026); v19.0 expired on 21 May 2026
+        pattern=r"^v\d+\.\d+$",
+        description="Graph API version the Facebook and Instagram connectors call (v27.0)",
+    )
     social_posts_per_source: int = Field(
         default=200, ge=1, le=5000, description="Posts one cycle reads a source"
     )

@@ -70,10 +70,12 @@ def connector(source: SourceDef, catalog: Catalog, settings: Settings) -> Connec
     account = source.account or ""
     if source.platform == Platform.YOUTUBE:
         return YouTubeComments(account, settings.youtube_api_key.get_secret_value(), key, base_url=base)
+    version = settings.graph_api_version
     if source.platform == Platform.FACEBOOK:
-        return FacebookPage(account, graph_token, key, base_url=base)
+        return FacebookPage(account, graph_token, key, base_url=base, graph_version=version)
     if source.platform == Platform.INSTAGRAM:
-        return InstagramHashtag(account, settings.instagram_user_id, graph_token, key, base_url=base)
+        user = settings.instagram_user_id
+        return InstagramHashtag(account, user, graph_token, key, base_url=base, graph_version=version)
     raise ValueError(f"{source.slug}: {source.platform} is not a social platform")
 
 

@@ -38,7 +38,7 @@ from email.message import Message
 from email.utils import parsedate_to_datetime
 from types import MappingProxyType
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 USER_AGENT = "Pantau/0.1 (public-complaint monitor; social connectors)"
 DEFAULT_TIMEOUT = 20.0
@@ -319,33 +319,70 @@ def _http_error(url: str, error: urllib.error.HTTPError) -> ConnectorError:
 
 
 def fetch(url: str, headers: dict[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> Response:
-    """GET ``url`` (following redirects) and decode the body; HTTP failures raise the errors above."""
+    """GET ``url`` (following redirects) and decode the body; HTTP failures raise the errors above.
+
+    The error is raised here, outside any handler, so it chains no urllib exception (those hold the URL and
+    with it the credentials); the credentials of the request (its ``access_token`` / ``key`` / ``token``
+    parameters and its bearer token) are taken out of the error's message and body whatever their shape."""
+    secrets = _credentials(url, headers or {})
+    outcome = _answer(url, headers or {}, timeout)
+    if isinstance(outcome, ConnectorError):
+        raise _scrubbed(outcome, secrets)
+    return outcome
+
+
+def _answer(url: str, headers: dict[str, str], timeout: float) -> Response | ConnectorError:
+    """The answer to a GET of ``url``, or the error it is (returned, not raised: see ``fetch``)."""
     request = urllib.request.Request(url, method="GET")
     request.add_header("User-Agent", USER_AGENT)
-    for name, value in (headers or {}).items():
+    for name, value in headers.items():
         request.add_header(name, value)
     try:
         with _OPENER.open(request, timeout=timeout) as answer:
             try:
                 body = answer.read()
             except http.client.IncompleteRead as error:
-                raise BadResponse(
+                return BadResponse(
                     f"truncated body from {url}: got {len(error.partial)} bytes, "
                     f"{error.expected} more were announced"
-                ) from error
-            final_url = answer.geturl()
-            status = answer.status
+                )
             charset = answer.headers.get_content_charset()
-            content_type = answer.headers.get_content_type()
+            return Response(answer.geturl(), answer.status, answer.headers.get_content_type(),
+                            decode_body(body, charset))  # fmt: skip
     except urllib.error.HTTPError as error:
-        raise _http_error(url, error) from error
+        with error:
+            return _http_error(url, error)
     except urllib.error.URLError as error:
-        raise ConnectorError(f"cannot reach {url}: {error.reason}") from error
-    except TimeoutError as error:
-        raise ConnectorError(f"timed out reading {url}") from error
+        return ConnectorError(f"cannot reach {url}: {error.reason}")
+    except TimeoutError:
+        return ConnectorError(f"timed out reading {url}")
     except (http.client.HTTPException, ConnectionError) as error:
-        raise BadResponse(f"broken HTTP answer from {url}: {error!r}") from error
-    return Response(url=final_url, status=status, content_type=content_type, text=decode_body(body, charset))
+        return BadResponse(f"broken HTTP answer from {url}: {type(error).__name__}")
+
+
+_CREDENTIAL_PARAMETERS = ("access_token", "key", "token", "input_token", "client_secret")
+
+
+def _credentials(url: str, headers: dict[str, str]) -> list[str]:
+    """The credentials a request carries, as the platform could echo them back."""
+    query = parse_qs(urlsplit(url).query)
+    found = [value for name in _CREDENTIAL_PARAMETERS for value in query.get(name, [])]
+    for name, value in headers.items():
+        if name.lower() == "authorization":
+            found.append(value.split(None, 1)[-1])
+    return [secret for secret in found if len(secret.strip()) >= 8]
+
+
+def _scrubbed(error: ConnectorError, secrets: list[str]) -> ConnectorError:
+    """``error`` with the request's own credentials taken out of its message and body."""
+    if not secrets:
+        return error
+    message, body = str(error), error.body
+    for secret in secrets:
+        message, body = message.replace(secret, "REDACTED"), body.replace(secret, "REDACTED")
+    error.args = (message,)  # the error was made for this request alone
+    error.body = body
+    return error
 
 
 def get_text(url: str, headers: dict[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> str:

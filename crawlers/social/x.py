@@ -43,11 +43,9 @@ fetched on the next run either (answers are newest first): pick ``limit`` above 
 from __future__ import annotations
 
 import re
-import urllib.error
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.message import Message
 from typing import Any
 from urllib.parse import urlencode
 
@@ -445,7 +443,7 @@ def _rate_limit(error: RateLimited, now: datetime) -> RateLimited:
             f"try is in 24 hours, at {retry_at.isoformat()}: {body}",
             retry_at,
         )
-    headers = _headers(error)
+    headers = error.headers  # lower-case names
     resets = [
         _epoch(headers.get(f"x-{scope}-limit-24hour-reset")) or now + DAY_WAIT
         for scope in ("app", "user")
@@ -481,22 +479,16 @@ def _refusal(error: ConnectorError) -> ConnectorError:
 
 
 def _body(error: ConnectorError) -> str:
-    """The start of the answer's body that ``base`` keeps in the message (after the URL, which may name a
-    parameter such as ``since_id`` itself)."""
+    """The answer's body, on one line (``base`` keeps it whole on the error; without it, what the message
+    quotes after the URL, which may name a parameter such as ``since_id`` itself)."""
+    if error.body:
+        return " ".join(error.body.split())
     return _MESSAGE_PREFIX.sub("", str(error)).removeprefix("credentials rejected or expired: ")
 
 
 def _field(body: str, name: str) -> str | None:
     match = re.search(_FIELD.format(name=name), body)
     return match.group(1) if match else None
-
-
-def _headers(error: ConnectorError) -> Message:
-    """The HTTP headers of the answer behind ``error`` (``base.fetch`` chains the ``HTTPError``)."""
-    cause = error.__cause__
-    if isinstance(cause, urllib.error.HTTPError) and cause.headers is not None:
-        return cause.headers
-    return Message()
 
 
 def _epoch(value: str | None) -> datetime | None:

@@ -166,9 +166,9 @@ def test_youtube_facebook_and_instagram_sources_read_through_the_same_cycle(
     get_settings.cache_clear()
     runtime = Runtime(get_settings())
     initialise(runtime)
-    replay.add("/v19.0/104523/posts", 500, {"Content-Type": "text/plain"}, b"oops")
+    replay.add("/v27.0/104523/posts", 500, {"Content-Type": "text/plain"}, b"oops")
     expired = b'{"error": {"message": "Error validating access token: Session has expired", "code": 190}}'
-    replay.add("/v19.0/ig_hashtag_search", 400, JSON, expired)
+    replay.add("/v27.0/ig_hashtag_search", 400, JSON, expired)
     summary = collect_social(runtime, list(runtime.catalog.sources))
     runtime.close()
     assert summary.not_configured == ["yt-kutim"]
