@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+import cli
 from config.settings import Settings, get_settings
 from db.models import Detection, Document
 from db.source_state import cursor
@@ -142,6 +144,27 @@ def test_a_connector_without_credentials_or_rate_limited_does_not_stop_the_other
         )
     assert telegram.status == "sehat" and telegram.documents_per_day == round(9 / 7, 1)
     assert x.status == "bermasalah" and "rate_limited x1" in (x.last_error or "")
+
+
+def test_each_source_says_what_it_read_and_skipped_and_why(runtime: Runtime, replay: Any) -> None:
+    _script(replay)
+    first = collect_social(runtime, list(runtime.catalog.sources))
+    telegram = first.skipped["tg-infokutim"]
+    assert first.read["tg-infokutim"] == first.stored["tg-infokutim"] + sum(telegram.values())
+    assert telegram["not_a_post"] >= 1 and telegram["no_text"] >= 1  # the channel's service and photo posts
+
+    again = collect_social(runtime, list(runtime.catalog.sources))  # the channel's newest page, all read
+    assert sum(again.stored.values()) == 0 and again.read["tg-infokutim"] > 0
+    with runtime.sessions() as session:
+        shown = health(session, runtime.catalog.source("tg-infokutim"), 72)
+    assert shown.last_read == again.read["tg-infokutim"]
+    assert shown.last_skipped == dict(again.skipped["tg-infokutim"])
+    assert sum(shown.last_skipped.values()) == shown.last_read  # nothing new: every message was passed over
+
+    listed = CliRunner().invoke(cli.app, ["sources", "list"], env={"COLUMNS": "400"})
+    assert listed.exit_code == 0, listed.output
+    row = next(line for line in listed.output.splitlines() if "tg-infokutim" in line)
+    assert f"dibaca {shown.last_read}" in row and "sudah dibaca" in row
 
 
 def test_youtube_facebook_and_instagram_sources_read_through_the_same_cycle(
