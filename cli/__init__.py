@@ -330,6 +330,8 @@ def demo() -> None:
     console_commands.demo_accounts()
     _say(f"Total waktu demo: {time.monotonic() - started:.1f} s")
     _say("Perlu ditinjau: .venv/bin/pantau review")
+    _say("Belajar dari keputusan operator (tolak dua laporan, latih ulang, putusan gerbang): "
+         ".venv/bin/pantau demo-feedback")  # fmt: skip
     _say(
         "Lihat antrean LAPOR!: .venv/bin/pantau queue  (filter: --region 64.08 --agency PUPR --status queued)"
     )
@@ -431,11 +433,32 @@ def review(
 @app.command()
 def train(
     output: Annotated[Path | None, typer.Option(help="Where to write the model")] = None,
+    with_feedback: Annotated[
+        bool,
+        typer.Option(
+            "--with-feedback",
+            help="Also learn from operators' decisions of consenting regions; the model goes into the "
+            "registry (var/models) and is promoted only when the eval gate passes",
+        ),
+    ] = False,
+    sample: Annotated[
+        int | None, typer.Option(help="With --with-feedback: train on about this many examples (a quick try)")
+    ] = None,
+    promote: Annotated[bool, typer.Option(help="With --with-feedback: promote a model that passes")] = True,
+    who: Annotated[
+        str | None, typer.Option("--as", help="Who trains (default: PANTAU_ACTOR or login)")
+    ] = None,
 ) -> None:
     """Rebuild the model reproducibly from ../shared/data; writes the model and its card."""
     from nlp.train import evaluate_held_out, package, prepare
     from nlp.train import train as fit
 
+    if with_feedback:
+        from cli.model_commands import print_outcome, run_training
+
+        _require_database()
+        print_outcome(run_training(sample, promote, who))
+        return
     settings = get_settings()
     target = output or settings.model_path
     with console.status("Menyiapkan data..."):
@@ -484,7 +507,7 @@ def evaluate(
                 table_routes = catalog.regions[region].canonical_routes()
             else:
                 _fail(f"tidak ada wilayah {region!r} di {settings.config_dir}")
-        model = ComplaintModel.load(settings.model_path)
+        model = ComplaintModel.load(_runtime().registry.active_path())  # the active model
         parents = catalog.function_parents()
         result = run_evaluation(
             kind,
@@ -676,6 +699,7 @@ def sources_add(
 
 from cli import (  # noqa: E402  (below ``app``: these modules register their commands on it)
     console_commands,  # also registers `serve` and `users ...` on ``app``
+    model_commands,  # noqa: F401  (registers `model ...`, `regions consent` and `demo-feedback` on ``app``)
     orchestration,  # noqa: F401  (registers `schedule` and `deploy` on ``app``)
     workflow,  # noqa: F401  (registers the report workflow commands on ``app``)
 )

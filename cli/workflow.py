@@ -64,6 +64,7 @@ def approve(
     kategori: Annotated[str | None, typer.Option(help="Corrected LAPOR! category")] = None,
     lokasi: Annotated[str | None, typer.Option(help="Corrected location")] = None,
     opd: Annotated[str | None, typer.Option(help="Corrected agency code (instansi tujuan)")] = None,
+    fungsi: Annotated[str | None, typer.Option(help="Corrected function code, e.g. DRAINASE")] = None,
     klasifikasi: Annotated[str | None, typer.Option(help="pengaduan, aspirasi, permintaan_informasi")] = None,
     manual: Annotated[
         bool, typer.Option(help="Assisted entry for this report, even in an api region")
@@ -77,7 +78,13 @@ def approve(
     from services.actions import approve as approve_report
 
     corrections = Corrections(
-        judul=judul, isi=isi, kategori=kategori, lokasi=lokasi, agency_code=opd, klasifikasi=klasifikasi
+        judul=judul,
+        isi=isi,
+        kategori=kategori,
+        lokasi=lokasi,
+        agency_code=opd,
+        klasifikasi=klasifikasi,
+        function=fungsi,
     )
     _run(
         lambda rt: approve_report(

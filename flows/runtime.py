@@ -18,6 +18,7 @@ from nlp.rules import compile_rules
 if TYPE_CHECKING:  # loaded when first used: a crawl or a listing never pays for the model's libraries
     from flows.console_config import ConsoleConfig
     from nlp.model import ComplaintModel
+    from nlp.registry import ModelRegistry
     from nlp.triage import Triager
 
 
@@ -44,10 +45,18 @@ class Runtime:
         return session_factory(self.engine)
 
     @cached_property
+    def registry(self) -> ModelRegistry:
+        """The trained models under ``var_dir/models`` and which is active (``nlp.registry``)."""
+        from nlp.registry import ModelRegistry
+
+        return ModelRegistry(self.settings.var_dir / "models", self.settings.model_path)
+
+    @cached_property
     def model(self) -> ComplaintModel:
+        """The active model: the last one promoted (``pantau model promote``), else the bundled one."""
         from nlp.model import ComplaintModel
 
-        return ComplaintModel.load(self.settings.model_path)
+        return ComplaintModel.load(self.registry.active_path())
 
     @cached_property
     def triager(self) -> Triager:

@@ -9,6 +9,7 @@ import hashlib
 import json
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,9 +45,12 @@ class TrainingData:
         return h.hexdigest()
 
 
-def prepare(data_dir: Path) -> TrainingData:
+def prepare(data_dir: Path, extra: Sequence[Example] = ()) -> TrainingData:
+    """The training data; ``extra`` are further labelled examples (operators' feedback, keyed by text id),
+    split into training and held-out like every labelled source."""
     sby = surabaya(data_dir)
     labelled = [*infrastructure_tweets(data_dir), *sp4n_tweets(data_dir), *news_pages(data_dir), *team_news()]
+    labelled = [*labelled, *extra]
     everything = [*sby, *labelled]
     held_out = [e for e in everything if e.held_out]
     sby_train = [e for e in sby if not e.held_out]

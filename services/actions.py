@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from config.errors import PantauError
-from config.schema import LaporMode
+from config.schema import FunctionDef, LaporMode
 from db import audit
 from db.base import utcnow
 from db.local_time import local_display
@@ -46,7 +46,7 @@ from flows.runtime import Runtime
 from flows.triage_service import open_issue
 from nlp.redact import redact
 from nlp.triage import URGENT_PRIORITY
-from services import notifications
+from services import feedback, notifications
 from services.lapor.protocol import FIELD_LIMITS
 from services.lapor.tracking_id import InvalidTrackingId, parse_tracking_id
 
@@ -90,7 +90,9 @@ class Actor:
 
 @dataclass(frozen=True)
 class Corrections:
-    """What an operator may correct before approving; None leaves a field as Pantau drafted it."""
+    """What an operator may correct before approving; None leaves a field as Pantau drafted it. ``function``
+    corrects the incident's function (a code of functions.yaml; the kategori follows it unless corrected
+    too); function, lokasi and OPD corrections are written as labels the model can learn from."""
 
     judul: str | None = None
     isi: str | None = None
@@ -100,9 +102,14 @@ class Corrections:
     klasifikasi: str | None = None
     anonim: bool | None = None
     rahasia: bool | None = None
+    function: str | None = None
 
     def given(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+    def teaches(self) -> bool:
+        """Whether these corrections say something the model can learn (what broke, where, whose)."""
+        return any(value is not None for value in (self.function, self.lokasi, self.agency_code))
 
 
 @dataclass(frozen=True)
@@ -216,6 +223,8 @@ def _changes(report: Report, corrections: Corrections) -> Corrections:
             value = value.replace("\r\n", "\n").strip()
         if name == "agency_code":
             same = report.agency is not None and str(value).upper() == report.agency.code
+        elif name == "function":
+            same = str(value).upper() == report.issue.function
         else:
             same = value == getattr(report, name)
         if not same:
@@ -223,12 +232,28 @@ def _changes(report: Report, corrections: Corrections) -> Corrections:
     return Corrections(**changed)  # type: ignore[arg-type]  # the names and types of Corrections' fields
 
 
-def _apply_corrections(session: Session, report: Report, corrections: Corrections, actor: Actor) -> None:
+def _apply_corrections(
+    session: Session,
+    report: Report,
+    corrections: Corrections,
+    actor: Actor,
+    functions: dict[str, FunctionDef] | None = None,
+) -> Corrections:
+    """Apply what differs from the report (audited as one ``correct`` entry); returns that difference."""
     corrections = _changes(report, corrections)
     given = corrections.given()
     if not given:
-        return
-    before = {name: getattr(report, name) for name in given if name != "agency_code"}
+        return corrections
+    before = {name: getattr(report, name) for name in given if name not in ("agency_code", "function")}
+    if corrections.function is not None:
+        code = corrections.function.upper()
+        if functions is None or code not in functions:
+            raise ActionError(f"laporan #{report.id}: fungsi {corrections.function!r} tidak dikenal")
+        before["function"] = report.issue.function
+        report.issue.function = code
+        if corrections.kategori is None and report.kategori != functions[code].lapor_category:
+            before["kategori"] = report.kategori
+            report.kategori = functions[code].lapor_category
     for name in ("judul", "isi", "lokasi"):
         if name in given:
             text = redact(str(given[name]).strip())  # typed by a person; still leaves Pantau
@@ -257,9 +282,10 @@ def _apply_corrections(session: Session, report: Report, corrections: Correction
         agency = _agency(session, report, corrections.agency_code)
         report.agency_id = agency.id
         report.agency = agency
-    after = {name: getattr(report, name) for name in before}
+    after = {name: report.issue.function if name == "function" else getattr(report, name) for name in before}
     report.last_actor = actor.name
     audit.record(session, actor=actor.name, entity=report, action="correct", before=before, after=after)
+    return corrections
 
 
 def _filing_of(session: Session, report: Report) -> Filing | None:
@@ -320,11 +346,19 @@ def approve(
                 f"laporan #{report.id} berstatus {label(report.status)}: hanya laporan "
                 "yang menunggu tinjauan yang bisa disetujui"
             )
-        _apply_corrections(session, report, corrections, actor)
+        applied = _apply_corrections(session, report, corrections, actor, runtime.catalog.functions)
         if report.agency is None:
             raise ActionError(f"laporan #{report.id} belum punya OPD tujuan: tentukan dengan koreksi OPD")
         transition(session, report, S.APPROVED, actor=actor.name)
         _intend_filing(session, report, mode)
+        feedback.record(
+            session,
+            report,
+            decision=feedback.CORRECTED if applied.teaches() else feedback.APPROVED,
+            label=feedback.COMPLAINT,
+            actor=actor.name,
+            place=report.lokasi if applied.lokasi is not None else None,
+        )
         return _state(session, report)
 
 
@@ -338,6 +372,9 @@ def return_to_review(
         if report.status == S.APPROVED:
             _cancel_filing(session, report)
         transition(session, report, S.QUEUED, actor=actor.name, reason=reason)
+        feedback.record(
+            session, report, decision=feedback.UNDONE, label=None, actor=actor.name, supersede_only=True
+        )
         return _state(session, report)
 
 
@@ -359,6 +396,13 @@ def reject(
         if report.status == S.APPROVED:
             _cancel_filing(session, report)
         transition(session, report, S.REJECTED, actor=actor.name, reason=reason, reason_code=code)
+        feedback.record(
+            session,
+            report,
+            decision=feedback.rejected(code),
+            label=feedback.reject_label(code),
+            actor=actor.name,
+        )
         return _state(session, report)
 
 
@@ -511,13 +555,30 @@ def reroute(
         if report.status in (S.QUEUED, S.APPROVED):
             if report.status == S.APPROVED:
                 _filing_not_in_flight(session, report)
-            _apply_corrections(session, report, Corrections(agency_code=agency.code), actor)
+            applied = _apply_corrections(session, report, Corrections(agency_code=agency.code), actor)
+            if applied.teaches():
+                _label_reroute(session, report, agency, actor)
             return _state(session, report)
         if agency.id == report.agency_id and report.status != S.FILED:
             raise ActionError(f"laporan #{report.id} sudah didisposisikan ke {agency.short_name}")
+        changed = agency.id != report.agency_id
         transition(session, report, S.FORWARDED, actor=actor.name, reason=reason, agency=agency)
         notifications.queue_forwarded(session, runtime.settings, report)
+        if changed:
+            _label_reroute(session, report, agency, actor)
         return _state(session, report)
+
+
+def _label_reroute(session: Session, report: Report, agency: Agency, actor: Actor) -> None:
+    """A re-route is a corrected OPD: a complaint label with that agency (superseding the earlier one)."""
+    feedback.record(
+        session,
+        report,
+        decision=feedback.CORRECTED,
+        label=feedback.COMPLAINT,
+        actor=actor.name,
+        agency_code=agency.code,
+    )
 
 
 def _filing_not_in_flight(session: Session, report: Report) -> None:
@@ -732,7 +793,8 @@ def merge(
         if absorb.status == S.APPROVED:
             _cancel_filing(session, absorb)
         target, source = keep.issue, absorb.issue
-        moved = session.scalars(select(Detection).where(Detection.issue_id == source.id)).all()
+        moved_mentions = feedback.mentions_of(session, source.id)
+        moved = [detection for detection, _ in moved_mentions]
         for detection in moved:
             detection.issue_id = target.id
         before = {"mention_count": target.mention_count}
@@ -765,6 +827,14 @@ def merge(
                 reason=f"digabung ke laporan #{keep.id}",
                 reason_code=RejectReason.DUPLICATE,
             )
+        feedback.record(
+            session,
+            absorb,
+            decision=feedback.rejected(RejectReason.DUPLICATE),
+            label=None,
+            actor=actor.name,
+            mentions=moved_mentions,
+        )
         keep.last_actor = actor.name
         flag_modified(keep, "last_actor")  # the merge changed the report's issue: its version moves
         return _state(session, keep)

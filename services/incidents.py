@@ -176,6 +176,7 @@ class IncidentView:
     filing: str | None = None
     can_file_now: bool = False
     history: list[HistoryEntry] = field(default_factory=list)
+    functions: list[tuple[str, str]] = field(default_factory=list)  # (code, name): the function correction
 
 
 def incident_view(
@@ -247,11 +248,15 @@ def incident_view(
                 "kategori": report.kategori,
                 "lokasi": report.lokasi,
                 "opd": report.agency.code if report.agency else "",
+                "fungsi": issue.function or "LAINNYA",
                 "klasifikasi": report.klasifikasi,
                 "anonim": report.anonim,
                 "rahasia": report.rahasia,
             },
             agencies=_agencies(session, report.region_id),
+            functions=sorted(
+                ((code, f.name) for code, f in runtime.catalog.functions.items()), key=lambda pair: pair[1]
+            ),
             categories=sorted({f.lapor_category for f in runtime.catalog.functions.values()}),
             klasifikasi=list(KLASIFIKASI.items()),
             entry=entry[0] if entry else [],

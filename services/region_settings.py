@@ -115,6 +115,8 @@ class RegionSettings:
     contacts_version: str
     agencies: list[AgencyContacts]
     rungs: list[str]  # every rung a ladder step may name
+    feedback_consent: bool = False  # operators' decisions here may train the shared model
+    feedback_consent_version: str = ""
 
 
 def _bounds(key: str) -> tuple[int, int]:
@@ -177,6 +179,8 @@ def region_settings(runtime: Runtime, region_id: int) -> RegionSettings:
             contacts_version=fingerprint(region.contacts),
             agencies=[_agency_view(a) for a in agencies],
             rungs=sorted(_known_rungs(region.contacts, [a.contacts for a in agencies])),
+            feedback_consent=region.feedback_consent,
+            feedback_consent_version=fingerprint(region.feedback_consent),
         )
 
 
@@ -442,3 +446,22 @@ def remove_contact(
         ):
             raise SettingsRefused(f"kontak {rung!r} dipakai tangga eskalasi; ubah tangga eskalasinya dulu")
         _save(session, holder, "contacts", value, expected=expected, actor=actor, reason=reason)
+
+
+def update_feedback_consent(
+    runtime: Runtime,
+    region_id: int,
+    allowed: bool,
+    *,
+    expected: str,
+    actor: Actor,
+    reason: str,
+) -> None:
+    """The manager's consent that operators' decisions on this region's texts may train the shared model
+    (``pantau train --with-feedback`` reads it when it trains: turned off, the region's labels and texts stay
+    out of the next model). Off by default; audited like every other region setting."""
+    _require_manager(actor)
+    reason = _reason(reason)
+    with _write(runtime) as session:
+        region = _locked_region(session, region_id)
+        _save(session, region, "feedback_consent", allowed, expected=expected, actor=actor, reason=reason)

@@ -6,6 +6,7 @@ from db.models.console import ConfigSnapshot, WatchlistVersion
 from db.models.crawl import CrawlRun, CrawlRunStatus
 from db.models.detection import Detection
 from db.models.document import Document, DocumentStatus
+from db.models.feedback import FeedbackLabel
 from db.models.frontier import FrontierEntry, FrontierState
 from db.models.issue import Issue, IssueStatus
 from db.models.outbox import DeadlineAlert, DeliveryState, Filing, LaporBreaker, Notification
@@ -28,6 +29,7 @@ __all__ = [
     "Detection",
     "Document",
     "DocumentStatus",
+    "FeedbackLabel",
     "Filing",
     "FollowUp",
     "FrontierEntry",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base, UTCDateTime, utcnow
@@ -24,6 +24,9 @@ class Region(Base):
     lapor: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # config.schema.LaporDef
     contacts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # rung -> ContactDef
     escalation: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # EscalationStepDef
+    # the manager's consent: operators' decisions on this region's texts may train the shared model
+    # (services.region_settings.update_feedback_consent); off until a manager turns it on
+    feedback_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     agencies: Mapped[list[Agency]] = relationship(back_populates="region")
 

@@ -3,6 +3,7 @@ posts stored as Documents (authors hashed), cursors, not-configured and rate-lim
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -161,10 +162,13 @@ def test_each_source_says_what_it_read_and_skipped_and_why(runtime: Runtime, rep
     assert shown.last_skipped == dict(again.skipped["tg-infokutim"])
     assert sum(shown.last_skipped.values()) == shown.last_read  # nothing new: every message was passed over
 
-    listed = CliRunner().invoke(cli.app, ["sources", "list"], env={"COLUMNS": "400"})
+    listed = CliRunner().invoke(cli.app, ["sources", "list", "--json"])
     assert listed.exit_code == 0, listed.output
-    row = next(line for line in listed.output.splitlines() if "tg-infokutim" in line)
-    assert f"dibaca {shown.last_read}" in row and "sudah dibaca" in row
+    row = next(r for r in json.loads(listed.stdout) if r["slug"] == "tg-infokutim")
+    assert (row["last_read"], row["last_skipped"]) == (shown.last_read, shown.last_skipped)
+    assert cli._social_run(3, {"no_text": 2, "not_a_post": 1}) == (
+        "dibaca 3; dilewati 3 (tanpa teks 2, bukan unggahan 1)"
+    )  # as the table shows it
 
 
 def test_youtube_facebook_and_instagram_sources_read_through_the_same_cycle(

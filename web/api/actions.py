@@ -36,6 +36,7 @@ class Approval(Versioned):
     category: str | None = None
     location: str | None = None
     agency: str | None = Field(None, description="another agency code than drafted")
+    function: str | None = Field(None, description="another function code than triage found (functions.yaml)")
 
 
 class Rejection(Versioned):
@@ -91,7 +92,12 @@ Rt = Annotated[Runtime, Depends(runtime)]
 @router.post("/reports/{report_id}/approve", summary="Approve (with corrections)")
 def approve(report_id: int, body: Approval, account: Who, rt: Rt) -> dict[str, Any]:
     corrections = Corrections(
-        judul=body.title, isi=body.text, kategori=body.category, lokasi=body.location, agency_code=body.agency
+        judul=body.title,
+        isi=body.text,
+        kategori=body.category,
+        lokasi=body.location,
+        agency_code=body.agency,
+        function=body.function,
     )
     return _done(
         rt,

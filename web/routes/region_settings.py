@@ -157,6 +157,21 @@ def change_escalation(
     return _change(request, rt, account, change, draft)
 
 
+@router.post(PAGE + "/umpan-balik", dependencies=CSRF)
+def change_feedback_consent(
+    request: Request, account: Manager, rt: Rt, izinkan: Text = "", version: Text = "", reason: Text = ""
+) -> Response:
+    allowed = izinkan == "ya"
+
+    def change() -> None:
+        settings.update_feedback_consent(
+            rt, account.region_id, allowed, expected=version, actor=actor_of(account), reason=reason
+        )
+
+    draft = {"form": "umpan-balik", "values": {"izinkan": izinkan, "reason": reason}}
+    return _change(request, rt, account, change, draft)
+
+
 def _contact_change(
     request: Request,
     rt: Runtime,

@@ -26,6 +26,7 @@ POSTS = {
     "/tenggat-kontak/tenggat": REFUSED,
     "/tenggat-kontak/eskalasi": REFUSED,
     "/tenggat-kontak/kontak": REFUSED,
+    "/tenggat-kontak/umpan-balik": REFUSED,
     "/tenggat-kontak/opd/{agency_id}/kontak": REFUSED,
     "/pengguna": REFUSED,
     "/pengguna/{user_id}/status": REFUSED,
