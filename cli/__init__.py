@@ -326,6 +326,7 @@ def demo() -> None:
             _short_pantau_errors_in_prefect_logs()
             summary = _run_cycle(base_url, None)
     _print_cycle(summary, "Demo Pantau: satu siklus pemantauan")
+    _remember_demo_sources()
     _demo_filing()
     console_commands.demo_accounts()
     _say(f"Total waktu demo: {time.monotonic() - started:.1f} s")
@@ -334,6 +335,20 @@ def demo() -> None:
          ".venv/bin/pantau demo-feedback")  # fmt: skip
     _say(
         "Lihat antrean LAPOR!: .venv/bin/pantau queue  (filter: --region 64.08 --agency PUPR --status queued)"
+    )
+
+
+def _remember_demo_sources() -> None:
+    """Leave the demo's sources in its var folder (``config.settings.DEMO_ENV``): the console and the
+    commands run after the demo then list and judge the sources the demo crawled, not the configured ones."""
+    from config.settings import DEMO_ENV
+
+    settings = get_settings()
+    (settings.var_dir / DEMO_ENV).write_text(
+        "# Written by `pantau demo`: the settings it ran with, read by every command on this var folder\n"
+        "# unless the environment says otherwise. Delete this file to use config/data/sources.yaml again.\n"
+        f"PANTAU_SOURCES_FILE={settings.sources_file}\n",
+        encoding="utf-8",
     )
 
 

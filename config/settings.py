@@ -155,7 +155,14 @@ class Settings(BaseSettings):
         return self.var_dir / "prefect"
 
 
+DEMO_ENV = "demo.env"  # in the var folder: the settings `pantau demo` ran with (its sources)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings (tests build their own ``Settings``)."""
-    return Settings()
+    """The process-wide settings (tests build their own ``Settings``): the environment first, then what
+    ``pantau demo`` left in the var folder (``DEMO_ENV``), so that the console and the commands run after
+    ``make demo`` read the demo's sources with the demo's database; delete that file to leave the demo."""
+    var_dir = Path(os.environ.get("PANTAU_VAR_DIR") or PROJECT_ROOT / "var")
+    demo = var_dir / DEMO_ENV
+    return Settings(_env_file=demo if demo.is_file() else None)

@@ -4,6 +4,7 @@ LAPOR! and a local SMTP sink (SQLite, offline)."""
 from __future__ import annotations
 
 import email
+import json
 import os
 import re
 import subprocess
@@ -52,6 +53,19 @@ def test_demo_files_forwards_answers_and_syncs(tmp_path: Path) -> None:
         "pimpinan-demo",
     ):  # one console account per role
         assert f"{account} / demo-pantau-2026" in out
+    # the commands after the demo (the console too) read the demo's sources, not the configured outlets
+    listed = subprocess.run(
+        [sys.executable, "-c", "from cli import main; main()", "sources", "list", "--json"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    sources = {row["slug"]: row for row in json.loads(listed.stdout)}
+    assert set(sources) == {"wartakutim", "kabarsangatta", "arsip"}
+    assert sources["wartakutim"]["last_success_at"] is not None
     mails = sorted((tmp_path / "var" / "mail").glob("*.eml"))
     assert len(mails) == 2
     for path in mails:
