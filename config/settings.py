@@ -165,4 +165,4 @@ def get_settings() -> Settings:
     ``make demo`` read the demo's sources with the demo's database; delete that file to leave the demo."""
     var_dir = Path(os.environ.get("PANTAU_VAR_DIR") or PROJECT_ROOT / "var")
     demo = var_dir / DEMO_ENV
-    return Settings(_env_file=demo if demo.is_file() else None)
+    return Settings(_env_file=demo if demo.is_file() else None)  # type: ignore[call-arg]  # pydantic-settings init option
