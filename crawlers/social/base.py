@@ -125,8 +125,8 @@ def other_script(text: str) -> bool:
 
 _SECRETS = (
     # a credential in a URL's query or a form body
-    (re.compile(r"\b((?:access_token|input_token|fb_exchange_token|client_secret|appsecret_proof|key|token)=)"
-                r"[^&\s\"'<>]+", re.IGNORECASE), r"\1REDACTED"),
+    (re.compile(r"\b([\w-]*(?:access_token|fb_exchange_token|secret|appsecret_proof|key|token)=)"
+                r"[^&\s\"'<>]+", re.IGNORECASE), r"\1REDACTED"),  # also api_key=, x-api-key=, ...
     (re.compile(r"\b(Bearer\s+)[A-Za-z0-9%._~+/=-]+"), r"\1REDACTED"),
     (re.compile(r"\bEAA[A-Za-z0-9]{16,}"), "REDACTED"),  # Meta user, page and system-user tokens
     (re.compile(r"\bIG[A-Z]{2}[A-Za-z0-9_-]{16,}"), "REDACTED"),  # Instagram tokens (IGQV..., IGAA...)

@@ -24,12 +24,14 @@ GOOGLE_KEY = "AIzaSyA-1234567890abcdefghijklmnopqrstu"
         "Authorization: Bearer AAAAAAAAAAAAAAAAAAAAAMLheAAAAAAA0%2BuSeid%2BULvsea4JtiGRiSDSJSI",
         "token IGQVJYeUk4NjRqaWxLdTZAaaBbCcDdEeFf rejected",
         "an unknown token 9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928 in the message",
+        "https://example.invalid/v1/search?q=jalan&api_key=Zq9xW3e7R1tY5uI8oP2aS6dF",
     ],
 )
 def test_no_credential_survives_in_a_message(leaky: str) -> None:
     redacted = redact_secrets(leaky)
     assert "REDACTED" in redacted
-    for secret in (META_TOKEN, GOOGLE_KEY, "abcdefghijklmnopqrstuvwx", "JSI", "IGQVJ", "9f8e7d6c5b4a3928"):
+    secrets = (META_TOKEN, GOOGLE_KEY, "abcdefghijklmnopqrstuvwx", "JSI", "IGQVJ", "9f8e7d6c5b4a", "Zq9xW3e7")
+    for secret in secrets:
         assert secret not in redacted
     assert "REDACTED" in str(ConnectorError(leaky))  # every connector error is redacted when made
 
