@@ -31,7 +31,7 @@ from config.settings import get_settings
 from nlp.datasets import COMPLAINT, Example, social_pool
 from nlp.features import build_vectoriser
 from nlp.metrics import detection_report
-from nlp.text import normalise
+from nlp.text import normalise, tokens
 from nlp.train import SEED, platt_calibration, prepare
 
 Weights = Callable[[Example], float]
@@ -44,6 +44,7 @@ class Candidate:
     origins: frozenset[str] | None = None  # train only on these origins (None: all)
     c: float = 0.5
     characters: bool = False  # add TF-IDF over character 2-5-grams within words to the token features
+    cues: bool = False  # add the cue categories of a post (``CUES``) and every pair of them
 
 
 def _weight(social: float, infra: float = 5.0) -> Weights:
@@ -66,16 +67,55 @@ CANDIDATES = {
     "social_pool_x3_c1": Candidate("social_pool_x3_c1", _weight(3.0), c=1.0),
     "social_pool_x3_c025": Candidate("social_pool_x3_c025", _weight(3.0), c=0.25),
     "social_pool_x3_characters": Candidate("social_pool_x3_characters", _weight(3.0), characters=True),
+    "social_pool_x3_cues": Candidate("social_pool_x3_cues", _weight(3.0), cues=True),
+    "social_only_cues": Candidate("social_only_cues", _weight(1.0, 1.0), SOCIAL, cues=True),
     "social_only": Candidate("social_only", _weight(1.0, 1.0), SOCIAL),
     "social_only_characters": Candidate("social_only_characters", _weight(1.0, 1.0), SOCIAL, characters=True),
     "social_only_c1": Candidate("social_only_c1", _weight(1.0, 1.0), SOCIAL, c=1.0),
 }
 
 
-class Features:
-    """The production token features, optionally beside character n-grams (sklearn, slower)."""
+# Cue categories of a post, as words after ``nlp.text.tokens`` (slang already mapped: "udah" -> "sudah").
+CUES = {
+    "failure": {"error", "eror", "gagal", "rusak", "mati", "padam", "bocor", "macet", "mogok", "telat",
+                "delay", "terlambat", "lambat", "lemot", "hilang", "salah", "ditolak", "kosong", "berantakan",
+                "ambruk", "putus", "numpuk", "menumpuk", "bau", "kotor", "dilewati", "ngebut", "ugal",
+                "kasar", "down"},
+    "not_yet": {"belum", "tidak", "gabisa", "bisa"},
+    "waiting": {"nunggu", "menunggu", "tunggu", "antri", "antre", "lama", "dari", "sejak"},
+    "time": {"jam", "menit", "hari", "minggu", "bulan", "kemarin", "tadi", "sudah"},
+    "first_person": {"saya", "aku", "gw", "gue", "kami", "sy", "aq", "ku", "kita"},
+    "question": {"kok", "kenapa", "knp", "gimana", "gmn", "kapan", "mana", "apakah", "apa"},
+    "request": {"tolong", "mohon", "harap", "minta", "segera", "please", "pls", "dibantu"},
+    "addressing": {"min", "admin", "mimin", "pak", "bu", "kak"},
+    "anger": {"kecewa", "parah", "kesel", "kesal", "anjir", "payah", "buruk", "jelek", "capek", "cape",
+              "ribet"},
+    "praise": {"terima", "makasih", "terimakasih", "mantap", "bagus", "keren", "semangat", "sukses", "hebat"},
+    "info": {"cara", "syarat", "jadwal", "info", "informasi", "berapa", "dimana", "bagaimana", "link"},
+    "reply": {"maaf", "ketidaknyamanan", "silakan", "dm", "hai", "halo"},
+}  # fmt: skip
+CUE_NAMES = sorted(CUES)
+CUE_PAIRS = [(a, b) for i, a in enumerate(CUE_NAMES) for b in CUE_NAMES[i + 1 :]]
 
-    def __init__(self, characters: bool) -> None:
+
+def cue_features(texts: list[str]) -> csr_matrix:
+    """One row per text: each cue category present, each pair present, a question mark, an exclamation."""
+    rows = []
+    for text in texts:
+        words = set(tokens(text))
+        present = {name for name in CUE_NAMES if words & CUES[name]}
+        row = [float(name in present) for name in CUE_NAMES]
+        row += [float(a in present and b in present) for a, b in CUE_PAIRS]
+        row += [float("?" in text), float("!" in text)]
+        rows.append(row)
+    return csr_matrix(np.array(rows, dtype=np.float32) * 0.3)
+
+
+class Features:
+    """The production token features, optionally beside character n-grams (sklearn, slower) and cues."""
+
+    def __init__(self, characters: bool, cues: bool = False) -> None:
+        self.cues = cues
         self.tokens = build_vectoriser()
         self.characters = (
             TfidfVectorizer(
@@ -92,11 +132,13 @@ class Features:
         return self
 
     def transform(self, texts: list[str]) -> csr_matrix:
-        made = self.tokens.transform(texts)
-        if self.characters is None:
-            return made
-        both: csr_matrix = hstack([made, self.characters.transform([normalise(t) for t in texts])]).tocsr()
-        return both
+        parts = [self.tokens.transform(texts)]
+        if self.characters is not None:
+            parts.append(self.characters.transform([normalise(t) for t in texts]))
+        if self.cues:
+            parts.append(cue_features(texts))
+        made: csr_matrix = hstack(parts).tocsr()
+        return made
 
 
 def cross_validate(examples: list[Example], candidate: Candidate) -> dict[str, Any]:
@@ -109,7 +151,7 @@ def cross_validate(examples: list[Example], candidate: Candidate) -> dict[str, A
         if candidate.origins is not None:
             train = [e for e in train if e.origin in candidate.origins]
         texts = [e.text for e in train]
-        vectoriser = Features(candidate.characters).fit(texts)
+        vectoriser = Features(candidate.characters, candidate.cues).fit(texts)
         features = vectoriser.transform(texts)
         labels = [int(e.label == COMPLAINT) for e in train]
         weights = np.array([candidate.weight(e) for e in train])
