@@ -175,11 +175,11 @@ def sp4n_tweets(data_dir: Path) -> list[Example]:
 
 def social_pool(data_dir: Path) -> list[Example]:
     """Posts of X, Instagram, YouTube and TikTok from several cities (transport, health, waste, parking and
-    chatter), labelled by the team (``social_pool_part*.csv``; 5,600 of the pool's 7,838 posts read)."""
+    chatter), labelled by the team (``social_pool_part*.csv``: all 7,838 posts read)."""
     return _labelled_tweets(
         data_dir / "social_pool_unlabeled" / "posts.csv",
         "text",
-        ("social_pool_part1.csv", "social_pool_part2.csv", "social_pool_part3.csv"),
+        tuple(f"social_pool_part{n}.csv" for n in range(1, 6)),
         "social_pool",
     )
 
