@@ -13,6 +13,7 @@ F1 any threshold reaches (how well the scores rank). Results are recorded in doc
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 import time
@@ -144,7 +145,9 @@ class Features:
         return made
 
 
-def cross_validate(examples: list[Example], candidate: Candidate) -> dict[str, Any]:
+def cross_validate(
+    examples: list[Example], candidate: Candidate, errors: Path | None = None, worst: int = 50
+) -> dict[str, Any]:
     gold = np.array([int(e.label == COMPLAINT) for e in examples])
     strata = [f"{e.origin}:{e.label}" for e in examples]
     scores = np.zeros(len(examples))
@@ -168,6 +171,8 @@ def cross_validate(examples: list[Example], candidate: Candidate) -> dict[str, A
         detector.fit(features, labels, sample_weight=weights)
         raw = detector.decision_function(held)
         scores[test_index] = 1 / (1 + np.exp(-(slope * raw + intercept)))
+    if errors is not None:
+        _write_errors(examples, gold, scores, errors, worst)
     by_origin = {}
     for origin in sorted({e.origin for e in examples}):
         mask = np.array([e.origin == origin for e in examples])
@@ -177,6 +182,24 @@ def cross_validate(examples: list[Example], candidate: Candidate) -> dict[str, A
         by_origin[origin] = {k: round(float(report[k]), 3) for k in ("f1", "precision", "recall")}
         by_origin[origin]["best_f1"], by_origin[origin]["at"] = _best_f1(gold[mask], scores[mask])
     return by_origin
+
+
+def _write_errors(
+    examples: list[Example], gold: np.ndarray, scores: np.ndarray, out: Path, worst: int
+) -> None:
+    """The ``worst`` social-pool posts the candidate got most confidently wrong, out of fold, as a CSV to read
+    (id, gold label, score, text): for error analysis on this machine only, never committed (the texts have no
+    licence)."""
+    wrong = [
+        (abs(float(scores[i]) - float(gold[i])), i)
+        for i, e in enumerate(examples)
+        if e.origin == "social_pool" and (scores[i] >= 0.5) != bool(gold[i])
+    ]
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "gold", "score", "text"])
+        for _, i in sorted(wrong, reverse=True)[:worst]:
+            writer.writerow([examples[i].key, examples[i].label, f"{scores[i]:.3f}", examples[i].text])
 
 
 def _best_f1(gold: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
@@ -195,13 +218,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--candidates", nargs="*", default=list(CANDIDATES), choices=list(CANDIDATES))
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--errors", type=Path, help="write each candidate's 50 worst social-pool errors here (NAME is added)"
+    )
     args = parser.parse_args(argv)
     data_dir = get_settings().shared_data_dir
     examples = [*prepare(data_dir).detection_train, *(e for e in social_pool(data_dir) if not e.held_out)]
     results: dict[str, Any] = {}
     for name in args.candidates:
         started = time.perf_counter()
-        results[name] = cross_validate(examples, CANDIDATES[name])
+        errors = args.errors.with_name(f"{args.errors.stem}-{name}.csv") if args.errors else None
+        results[name] = cross_validate(examples, CANDIDATES[name], errors)
         results[name]["seconds"] = round(time.perf_counter() - started, 1)
         print(name, json.dumps(results[name]), file=sys.stderr, flush=True)
     json.dump(results, sys.stdout, indent=2)
