@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
+import psycopg
 import pytest
 import yaml
 
@@ -22,6 +23,7 @@ from config.settings import PROJECT_ROOT, Settings
 from flows.runtime import Runtime
 from flows.setup import initialise
 from services.actions import Actor, approve
+from tests.conftest import PG_ADMIN, _postgres_available
 
 if TYPE_CHECKING:  # Prefect is imported where used: the other tests here set its environment first
     from prefect.client.orchestration import SyncPrefectClient
@@ -70,9 +72,11 @@ class PrefectServer:
 
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
-    """``prefect server start`` on a free port of 127.0.0.1 (SQLite in a temporary PREFECT_HOME, no UI) for
-    the whole session. Its scheduler plans every 2 s instead of every 60, so a schedule's
-    first run is never missed on a loaded machine."""
+    """``prefect server start`` on a free port of 127.0.0.1 (no UI) for the whole session, its state in a
+    PostgreSQL database of its own when the server on 127.0.0.1:5432 answers (SQLite in a temporary
+    PREFECT_HOME otherwise). On SQLite, two workers, their flow runs and the scheduler writing at once met
+    "database is locked" on a loaded machine and took a minute to hand a run over. Its scheduler plans every
+    2 s instead of every 60, so a schedule's first run is never missed on a loaded machine."""
     home = tmp_path_factory.mktemp("prefect-server")
     log_path = home / "server.log"
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
@@ -83,6 +87,13 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
         "PREFECT_LOGGING_LEVEL": "WARNING",
     }
+    database = None if _postgres_available() else f"prefect_test_{uuid4().hex[:12]}"
+    if database:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{database}"')
+        env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = (
+            f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
+        )
     port = _free_port()
     command = [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     with log_path.open("wb") as log:
@@ -104,6 +115,9 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
+    if database:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 @pytest.fixture
