@@ -43,7 +43,8 @@ def reject_label(code: RejectReason) -> str | None:
     return NOT_COMPLAINT if code in NOT_A_COMPLAINT_CODES else None
 
 
-def _mentions(session: Session, issue_id: int) -> list[tuple[Detection, Document]]:
+def mentions_of(session: Session, issue_id: int) -> list[tuple[Detection, Document]]:
+    """The mention documents of an incident with their detections."""
     rows = session.execute(
         select(Detection, Document)
         .join(Document, Document.id == Detection.document_id)
@@ -85,7 +86,7 @@ def record(
     if label == COMPLAINT and agency_code is None and rerouted and report.agency is not None:
         agency_code = report.agency.code
     written = []
-    for detection, document in mentions if mentions is not None else _mentions(session, issue.id):
+    for detection, document in mentions if mentions is not None else mentions_of(session, issue.id):
         if not (document.text or "").strip():
             continue  # nothing to learn from (a triaged document always has text; kept for safety)
         previous = _current(session, document.id)
@@ -113,8 +114,3 @@ def record(
             previous.superseded_by_id = row.id
         written.append(row)
     return written
-
-
-def mentions_of(session: Session, issue_id: int) -> list[tuple[Detection, Document]]:
-    """The mention documents of an incident with their detections (for a caller that moves them next)."""
-    return _mentions(session, issue_id)
