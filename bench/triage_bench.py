@@ -2,9 +2,12 @@
 the bare vectoriser on the same texts in the same process (the ratio is what to compare across machines).
 
     .venv/bin/python bench/triage_bench.py [--documents 2000] [--chars 1000] [--repeat 3] [--json OUT]
+                                           [--social] [--model PATH]
 
 Texts: the team-written news corpus (in the repository), cut into ~1,000-character pieces, so the benchmark
-runs without ../shared. Results are recorded in docs/benchmarks.md.
+runs without ../shared; with ``--social``, the posts of ``../shared/data/social_pool_unlabeled`` as they are
+(cycled), triaged as social posts. ``--model`` benchmarks another model file (the one before a change, say).
+Results are recorded in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from pathlib import Path  # noqa: E402
 from config.catalog import load_catalog  # noqa: E402
 from config.settings import CONFIG_DATA_DIR, get_settings  # noqa: E402
 from nlp.clustering import IncidentIndex, Mention, signature_of_model_words  # noqa: E402
-from nlp.datasets import team_news  # noqa: E402
+from nlp.datasets import social_posts, team_news  # noqa: E402
 from nlp.model import ComplaintModel  # noqa: E402
 from nlp.phrases import Tokens  # noqa: E402
 from nlp.rules import urgency_matches  # noqa: E402
@@ -66,11 +69,18 @@ def best_rate(run: Callable[[], object], documents: int, repeat: int) -> float:
     return documents / best
 
 
-def triage_and_cluster(triager: Triager, texts: list[str]) -> int:
+def posts(documents: int) -> list[str]:
+    """``documents`` social posts of the shared pool, in its order (cycled)."""
+    pool = social_posts(get_settings().shared_data_dir)
+    return [pool[i % len(pool)] for i in range(documents)]
+
+
+def triage_and_cluster(triager: Triager, texts: list[str], social: bool = False) -> int:
     """The whole per-document work of a triage run, without the database; returns the complaints found."""
     index = IncidentIndex(timedelta(days=14))
     now = datetime(2026, 11, 22, tzinfo=UTC)
-    results = triager.triage([TriageInput(text, REGION, source_slug="bench") for text in texts])
+    items = [TriageInput(text, REGION, source_slug="bench", social=social) for text in texts]
+    results = triager.triage(items)
     complaints = 0
     for i, result in enumerate(results):
         if result.band != COMPLAINT:
@@ -125,19 +135,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--stages", action="store_true", help="also time each step on its own")
+    parser.add_argument("--social", action="store_true", help="the shared pool's posts, triaged as posts")
+    parser.add_argument("--model", type=Path, default=get_settings().model_path)
     args = parser.parse_args(argv)
 
-    texts = corpus(args.documents, args.chars)
-    model = ComplaintModel.load(get_settings().model_path)
+    texts = posts(args.documents) if args.social else corpus(args.documents, args.chars)
+    model = ComplaintModel.load(args.model)
     catalog = load_catalog(CONFIG_DATA_DIR, CONFIG_DATA_DIR / "sources.yaml")
     triager = Triager(model, catalog, 0.5, 0.3)
-    triage_and_cluster(triager, texts[:50])  # warm the caches every run would have warm
+    triage_and_cluster(triager, texts[:50], args.social)  # warm the caches every run would have warm
     gc.freeze()  # as flows.runtime does: the model and catalog are long-lived, keep them out of GC scans
 
     baseline = best_rate(lambda: model.vectoriser.transform(texts), len(texts), args.repeat)
-    full = best_rate(lambda: triage_and_cluster(triager, texts), len(texts), args.repeat)
+    full = best_rate(lambda: triage_and_cluster(triager, texts, args.social), len(texts), args.repeat)
     tracemalloc.start()
-    complaints = triage_and_cluster(triager, texts)
+    complaints = triage_and_cluster(triager, texts, args.social)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     result = {
@@ -150,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         "triage_peak_python_allocations_mb": round(peak / 1e6, 1),
         "process_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "model_version": model.version,
+        "social": args.social,
     }
     if args.stages:
         result["microseconds_per_document_by_step"] = stage_timings(triager, texts, args.repeat)

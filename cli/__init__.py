@@ -505,15 +505,16 @@ def evaluate(
     region: Annotated[str, typer.Option(help="Region whose routing table to use")] = "64.08",
     output: Annotated[Path | None, typer.Option(help="Write the full result as JSON")] = None,
 ) -> None:
-    """Evaluate the model on labelled data; prints a table and optionally writes JSON."""
-    from nlp.evaluate import EvaluationDataError, read_csv, read_routing
+    """Evaluate the model on labelled data; prints a table and optionally writes JSON. A ``social`` column
+    (1/0) marks social-media posts, which the model scores with its social detector."""
+    from nlp.evaluate import EvaluationDataError, read_labelled, read_routing
     from nlp.evaluate import evaluate as run_evaluation
     from nlp.model import ComplaintModel
 
     settings: Settings = get_settings()
     catalog = _runtime().catalog
     try:
-        texts, labels = read_csv(data, text_column, label_column)
+        texts, labels, social = read_labelled(data, text_column, label_column)
         table_routes = None
         if kind == "routing":
             if routing is not None:
@@ -532,6 +533,7 @@ def evaluate(
             threshold=settings.complaint_threshold,
             routing=table_routes,
             parents=parents,
+            social=social,
         )
     except (EvaluationDataError, FileNotFoundError) as exc:
         _fail(str(exc))

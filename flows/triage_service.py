@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from config.schema import Platform
 from db.base import utcnow
 from db.models import Agency, Detection, Document, Issue, Region
 from db.queries import (
@@ -303,7 +304,13 @@ def triage_pending(runtime: Runtime, batch_size: int = 200) -> TriageSummary:
                 if not documents:
                     return summary
                 inputs = [
-                    TriageInput(d.text or "", d.source.region.code, d.title or "", d.source.slug)
+                    TriageInput(
+                        d.text or "",
+                        d.source.region.code,
+                        d.title or "",
+                        d.source.slug,
+                        social=Platform(d.source.platform).is_social,
+                    )
                     for d in documents
                 ]
                 batch = list(zip(documents, triager.triage(inputs), strict=True))

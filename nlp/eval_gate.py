@@ -29,10 +29,10 @@ from typing import Any
 
 from config.catalog import Catalog, load_catalog
 from config.settings import PROJECT_ROOT, get_settings
-from nlp.datasets import COMPLAINT, Example, infrastructure_tweets, sp4n_tweets, surabaya, team_news
-from nlp.evaluate import evaluate, read_routing
+from nlp.datasets import COMPLAINT, Example, surabaya
+from nlp.evaluate import SOCIAL_COLUMN, evaluate, read_routing
 from nlp.model import ComplaintModel
-from nlp.news_pages import news_pages
+from nlp.train import team_labelled
 
 EVALUATION_DIR = Path(__file__).resolve().parent / "evaluation"
 FLOORS = EVALUATION_DIR / "floors.json"
@@ -48,6 +48,7 @@ class EvalSet:
     labels: list[str]
     routing: dict[str, str] | None = None
     origins: list[str] | None = None
+    social: list[bool] | None = None  # the social-media posts among the texts
 
     def digest(self) -> str:
         h = hashlib.sha256(f"{self.name}\t{self.kind}\n".encode())
@@ -63,16 +64,7 @@ def _catalog() -> Catalog:
 
 def evaluation_sets(data_dir: Path) -> list[EvalSet]:
     sby = [e for e in surabaya(data_dir) if e.held_out]
-    team = [
-        e
-        for e in [
-            *infrastructure_tweets(data_dir),
-            *sp4n_tweets(data_dir),
-            *news_pages(data_dir),
-            *team_news(),
-        ]
-        if e.held_out
-    ]
+    team = [e for e in team_labelled(data_dir) if e.held_out]
     everything = [*sby, *team]
     complaints = [e for e in everything if e.label == COMPLAINT and e.function]
     team_complaints = [e for e in team if e.label == COMPLAINT and e.function]
@@ -84,7 +76,7 @@ def evaluation_sets(data_dir: Path) -> list[EvalSet]:
     return [
         EvalSet(
             "detection", "detection", texts(everything), [e.label for e in everything],
-            origins=[e.origin for e in everything],
+            origins=[e.origin for e in everything], social=[e.social for e in everything],
         ),
         EvalSet("function", "function", texts(complaints), [e.function or "" for e in complaints]),
         EvalSet(
@@ -110,16 +102,20 @@ def measure(model: ComplaintModel, sets: list[EvalSet], threshold: float) -> dic
             threshold=threshold,
             routing=item.routing,
             parents=parents,
+            social=item.social,
         )
         result["data_digest"] = item.digest()
         if item.origins is not None:
+            social = item.social or [False] * len(item.texts)
+            rows = list(zip(item.texts, item.labels, item.origins, social, strict=True))
             result["by_origin"] = {
                 origin: evaluate(
                     item.kind,
                     model,
-                    [t for t, o in zip(item.texts, item.origins, strict=True) if o == origin],
-                    [lb for lb, o in zip(item.labels, item.origins, strict=True) if o == origin],
+                    [t for t, _, o, _ in rows if o == origin],
+                    [lb for _, lb, o, _ in rows if o == origin],
                     threshold=threshold,
+                    social=[s for _, _, o, s in rows if o == origin],
                 )
                 for origin in sorted(set(item.origins))
             }
@@ -163,6 +159,7 @@ GATED = [
     "detection.macro_f1",
     "detection.by_origin.surabaya.f1",
     "detection.by_origin.infra_tweets.f1",
+    "detection.by_origin.social_pool.f1",
     "detection.by_origin.team_news.f1",
     "function.macro_f1",
     "routing_surabaya.macro_f1",
@@ -171,15 +168,21 @@ GATED = [
 
 
 def export(sets: list[EvalSet], directory: Path) -> list[Path]:
-    """Write each evaluation set as a CSV (text,label) for ``pantau evaluate`` (never commit these)."""
+    """Write each evaluation set as a CSV (text, label, and social where marked) for ``pantau evaluate``
+    (never commit these)."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for item in sets:
         path = directory / f"{item.name}.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["text", "label"])
-            writer.writerows(zip(item.texts, item.labels, strict=True))
+            if item.social is None:
+                writer.writerow(["text", "label"])
+                writer.writerows(zip(item.texts, item.labels, strict=True))
+            else:
+                writer.writerow(["text", "label", SOCIAL_COLUMN])
+                marks = (int(s) for s in item.social)
+                writer.writerows(zip(item.texts, item.labels, marks, strict=True))
         written.append(path)
     if (routing := next((s.routing for s in sets if s.name == "routing_team"), None)) is not None:
         team_routing = directory / "routing_team.yaml"

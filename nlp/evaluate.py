@@ -35,19 +35,32 @@ def detection_label(value: str) -> str:
     raise EvaluationDataError(f"not a detection label: {value!r}")
 
 
+SOCIAL_COLUMN = "social"  # optional: 1 marks a social-media post (scored by the model's social detector)
+
+
 def read_csv(path: Path, text_column: str, label_column: str) -> tuple[list[str], list[str]]:
-    texts, labels = [], []
+    texts, labels, _ = read_labelled(path, text_column, label_column)
+    return texts, labels
+
+
+def read_labelled(
+    path: Path, text_column: str, label_column: str
+) -> tuple[list[str], list[str], list[bool] | None]:
+    """Texts and labels of a CSV, and which texts are social-media posts when it has a ``social`` column."""
+    texts, labels, social = [], [], []
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         for column in (text_column, label_column):
             if column not in (reader.fieldnames or []):
                 raise EvaluationDataError(f"{path}: no column {column!r} (columns: {reader.fieldnames})")
+        marked = SOCIAL_COLUMN in (reader.fieldnames or [])
         for row in reader:
             label = (row[label_column] or "").strip()
             if label:
                 texts.append(row[text_column] or "")
                 labels.append(label)
-    return texts, labels
+                social.append(marked and (row[SOCIAL_COLUMN] or "").strip().lower() in ("1", "true", "ya"))
+    return texts, labels, social if marked else None
 
 
 def read_routing(path: Path) -> dict[str, str]:
@@ -78,11 +91,14 @@ def evaluate(
     threshold: float = 0.5,
     routing: dict[str, str] | None = None,
     parents: dict[str, str] | None = None,
+    social: Sequence[bool] | None = None,
 ) -> dict[str, Any]:
+    """Score ``texts`` against ``labels``; ``social`` marks the social-media posts among them, which the
+    model scores with its social detector."""
     if kind not in KINDS:
         raise EvaluationDataError(f"unknown evaluation {kind!r}; choose one of {', '.join(KINDS)}")
     started = time.perf_counter()
-    predictions = model.predict(list(texts))
+    predictions = model.predict(list(texts), social=social)
     seconds = time.perf_counter() - started
     if kind == "detection":
         report = detection_report(

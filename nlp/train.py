@@ -21,15 +21,27 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 
-from nlp.datasets import COMPLAINT, Example, infrastructure_tweets, sp4n_tweets, surabaya, team_news
-from nlp.features import build_vectoriser
+from nlp.datasets import (
+    COMPLAINT,
+    Example,
+    infrastructure_tweets,
+    social_pool,
+    sp4n_tweets,
+    surabaya,
+    team_news,
+)
+from nlp.features import TokenVectoriser, build_vectoriser
 from nlp.metrics import detection_report, function_report
-from nlp.model import ComplaintModel
+from nlp.model import ComplaintModel, Detector
 from nlp.news_pages import news_pages
 
 SEED = 20261122
 SURABAYA_FOR_DETECTION = 4000  # cap so that formal Surabaya letters do not swamp posts and news
 TWEET_WEIGHT = 5.0  # weight of labelled social posts in the detector: its hardest, thinnest origin
+SOCIAL_C = 0.5  # the social detector's C, chosen by cross-validation (bench/detector_experiments.py)
+# The social pool trains only the social detector: in the shared one it cost news recall (docs/model.md).
+SOCIAL_ONLY_ORIGINS = frozenset({"social_pool"})
+SOCIAL_CALIBRATION_ORIGIN = "social_pool"
 
 
 @dataclass(frozen=True)
@@ -45,12 +57,22 @@ class TrainingData:
         return h.hexdigest()
 
 
+def team_labelled(data_dir: Path) -> list[Example]:
+    """Every text the team labelled by reading (posts, news pages, team news): all but Surabaya's letters."""
+    return [
+        *infrastructure_tweets(data_dir),
+        *sp4n_tweets(data_dir),
+        *social_pool(data_dir),
+        *news_pages(data_dir),
+        *team_news(),
+    ]
+
+
 def prepare(data_dir: Path, extra: Sequence[Example] = ()) -> TrainingData:
     """The training data; ``extra`` are further labelled examples (operators' feedback, keyed by text id),
     split into training and held-out like every labelled source."""
     sby = surabaya(data_dir)
-    labelled = [*infrastructure_tweets(data_dir), *sp4n_tweets(data_dir), *news_pages(data_dir), *team_news()]
-    labelled = [*labelled, *extra]
+    labelled = [*team_labelled(data_dir), *extra]
     everything = [*sby, *labelled]
     held_out = [e for e in everything if e.held_out]
     sby_train = [e for e in sby if not e.held_out]
@@ -64,21 +86,42 @@ def prepare(data_dir: Path, extra: Sequence[Example] = ()) -> TrainingData:
 def train(data: TrainingData) -> ComplaintModel:
     texts = [e.text for e in data.detection_train]
     vectoriser = build_vectoriser().fit([*texts, *(e.text for e in data.function_train)])
-    features = vectoriser.transform(texts)
-    gold = [int(e.label == COMPLAINT) for e in data.detection_train]
-    weights = np.array([TWEET_WEIGHT if e.origin == "infra_tweets" else 1.0 for e in data.detection_train])
+    shared = [e for e in data.detection_train if e.origin not in SOCIAL_ONLY_ORIGINS]
+    features = vectoriser.transform([e.text for e in shared])
+    gold = [int(e.label == COMPLAINT) for e in shared]
+    weights = np.array([TWEET_WEIGHT if e.origin == "infra_tweets" else 1.0 for e in shared])
     detector = LinearSVC(C=0.5, class_weight="balanced", random_state=SEED)
     calibration = platt_calibration(detector, features, gold, weights)
     detector.fit(features, gold, sample_weight=weights)
+    social = train_social_detector(vectoriser, [e for e in data.detection_train if e.social])
     function_features = vectoriser.transform([e.text for e in data.function_train])
     function_gold = [e.function or "LAINNYA" for e in data.function_train]
     function_classifier = LinearSVC(C=0.5, class_weight="balanced", random_state=SEED)
     function_scale = softmax_scale(function_classifier, function_features, function_gold)
     function_classifier.fit(function_features, function_gold)
-    for classifier in (detector, function_classifier):
+    for classifier in (detector, function_classifier, *([social.classifier] if social else [])):
         classifier.coef_ = classifier.coef_.astype("float32")
     version = f"tfidf-svc-{datetime.now(UTC):%Y%m%d}-{data.digest()[:8]}"
-    return ComplaintModel(vectoriser, detector, function_classifier, version, calibration, function_scale)
+    return ComplaintModel(
+        vectoriser, detector, function_classifier, version, calibration, function_scale, social
+    )
+
+
+def train_social_detector(vectoriser: TokenVectoriser, posts: list[Example]) -> Detector | None:
+    """The detector of social-media posts, fitted on labelled posts alone (None without both kinds). Its
+    scores are mapped to probabilities on the social pool's posts where there are some: a sample of whole
+    streams (comments under official accounts, searches, chatter), where the infrastructure tweets were
+    picked by keywords and hold three times as many complaints."""
+    gold = [int(e.label == COMPLAINT) for e in posts]
+    if len(set(gold)) < 2 or min(gold.count(0), gold.count(1)) < 5:  # too few to calibrate on 5 folds
+        return None
+    features = vectoriser.transform([e.text for e in posts])
+    detector = LinearSVC(C=SOCIAL_C, class_weight="balanced", random_state=SEED)
+    stream = [e.origin == SOCIAL_CALIBRATION_ORIGIN for e in posts]
+    fit_on = stream if len({g for g, s in zip(gold, stream, strict=True) if s}) == 2 else None
+    calibration = platt_calibration(detector, features, gold, fit_on=fit_on)
+    detector.fit(features, gold)
+    return Detector(detector, calibration)
 
 
 def platt_calibration(
@@ -86,15 +129,19 @@ def platt_calibration(
     features: csr_matrix,
     gold: list[int],
     weights: np.ndarray | None = None,
+    fit_on: Sequence[bool] | None = None,
 ) -> tuple[float, float]:
     """Platt scaling fitted on out-of-fold decision scores: (slope, intercept) so that
     ``sigmoid(slope * score + intercept)`` is a probability. The class and sample weights that help the
     detector find rare complaints make its raw scores too eager; this maps them back to observed
-    frequencies."""
+    frequencies. ``fit_on`` limits the mapping to the examples whose frequencies it should match."""
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
     params = {"sample_weight": weights} if weights is not None else None
     scores = cross_val_predict(detector, features, gold, cv=folds, method="decision_function", params=params)
-    platt = LogisticRegression(C=1e6, max_iter=1000).fit(np.asarray(scores).reshape(-1, 1), gold)
+    rows = np.ones(len(gold), dtype=bool) if fit_on is None else np.asarray(fit_on, dtype=bool)
+    platt = LogisticRegression(C=1e6, max_iter=1000).fit(
+        np.asarray(scores)[rows].reshape(-1, 1), np.asarray(gold)[rows]
+    )
     return float(platt.coef_[0, 0]), float(platt.intercept_[0])
 
 
@@ -116,7 +163,7 @@ def softmax_scale(classifier: LinearSVC, features: csr_matrix, gold: list[str]) 
 
 def evaluate_held_out(model: ComplaintModel, data: TrainingData) -> dict[str, Any]:
     held = data.held_out
-    predictions = model.predict([e.text for e in held])
+    predictions = model.predict([e.text for e in held], social=[e.social for e in held])
     detection = detection_report(
         [e.label for e in held], [p.complaint_score for p in predictions], threshold=0.5
     )

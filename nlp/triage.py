@@ -34,6 +34,7 @@ class TriageInput:
     region_code: str
     title: str = ""
     source_slug: str = ""
+    social: bool = False  # a social-media post: scored by the model's social detector
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,9 @@ class Triager:
     def triage(self, items: Sequence[TriageInput]) -> list[Triage]:
         texts = [triage_text(item.title, item.text) for item in items]
         words = [tokens(text) for text in texts]
-        predictions = self.model.predict_tokens(words, explain_from=self.review_threshold)
+        predictions = self.model.predict_tokens(
+            words, explain_from=self.review_threshold, social=[item.social for item in items]
+        )
         return [
             self._one(item, text, doc_words, prediction)
             for item, text, doc_words, prediction in zip(items, texts, words, predictions, strict=True)

@@ -48,9 +48,6 @@ PLACE_LABELS = {
     OUTSIDE_REGION: "di luar wilayah (bukan wewenang)",
     PLACE_UNKNOWN: "lokasi belum diketahui",
 }
-SOCIAL_PLATFORMS = frozenset(
-    {Platform.X, Platform.TELEGRAM, Platform.YOUTUBE, Platform.FACEBOOK, Platform.INSTAGRAM}
-)
 WEB_LINK = ("https://", "http://")  # a crawled URL is linked only when it is a web address
 MENTIONS_SHOWN = 100  # a large incident lists its first mentions; the count says how many there are
 SNIPPET_CHARS = 280
@@ -299,7 +296,7 @@ def _mention(
         detection_id=detection.id,
         outlet=source.name,
         platform=source.platform,
-        social=source.platform in SOCIAL_PLATFORMS,
+        social=Platform(source.platform).is_social,
         published=local_display(document.published_at, zone) if document.published_at else None,
         title=title or "(tanpa judul)",
         snippet=snippet(text),

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from config.schema import Platform
 from db.models import Document, FeedbackLabel, Region
 from flows.runtime import Runtime
 from nlp.datasets import COMPLAINT, Example
@@ -105,6 +106,7 @@ def feedback_examples(runtime: Runtime) -> Feedback:
                 function=label.function if label.label == COMPLAINT else None,
                 agency=None,
                 origin=ORIGIN,
+                social=Platform(document.source.platform).is_social,
             )
     found.examples = sorted(latest.values(), key=lambda e: e.key)
     return found
@@ -119,7 +121,7 @@ def slice_figures(model: ComplaintModel, held: Sequence[Example], threshold: flo
     complaint at all, and F1 of the complaint class would be undefined there."""
     if not held:
         return {}
-    predictions = model.predict([e.text for e in held])
+    predictions = model.predict([e.text for e in held], social=[e.social for e in held])
     pairs = list(zip(held, predictions, strict=True))
     right = [(p.complaint_score >= threshold) == (e.label == COMPLAINT) for e, p in pairs]
     figures = {"detection_accuracy": sum(right) / len(right)}

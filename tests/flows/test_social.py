@@ -23,6 +23,7 @@ from flows.setup import initialise
 from flows.social import collect_social
 from flows.source_health import health
 from flows.triage_service import triage_pending
+from nlp.triage import triage_text
 
 FIXTURES = Path(__file__).parents[1] / "crawlers" / "social" / "fixtures"
 JSON = {"Content-Type": "application/json; charset=utf-8"}
@@ -113,7 +114,21 @@ def test_posts_are_stored_as_documents_with_hashed_authors_and_a_cursor(
     triaged = triage_pending(runtime)
     assert triaged.documents == 12
     with runtime.sessions() as session:
-        assert len(session.scalars(select(Detection)).all()) == 12
+        detections = session.scalars(select(Detection)).all()
+        assert len(detections) == 12
+        # a post is scored by the model's detector of social posts, not by the one for news
+        model = runtime.triager.model
+        assert model.social is not None
+        differ = 0
+        for detection in detections:
+            document = session.get(Document, detection.document_id)
+            assert document is not None
+            text = triage_text(document.title or "", document.text or "")
+            (as_post,) = model.predict([text], social=[True])
+            (as_news,) = model.predict([text])
+            assert detection.complaint_score == pytest.approx(as_post.complaint_score, abs=1e-6)
+            differ += abs(as_post.complaint_score - as_news.complaint_score) > 0.01
+        assert differ  # the two detectors disagree on these posts: the check above tells which one scored
 
 
 def test_a_connector_without_credentials_or_rate_limited_does_not_stop_the_others(

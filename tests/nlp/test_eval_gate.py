@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from nlp.eval_gate import FLOORS, GATED, EvalSet, check, export, pin, run
-from nlp.evaluate import read_csv
+from nlp.evaluate import read_csv, read_labelled
 
 RESULTS: dict[str, dict[str, Any]] = {
     "detection": {"data_digest": "abc", "f1": 0.93, "by_origin": {"surabaya": {"f1": 0.99}}},
@@ -57,3 +57,13 @@ def test_committed_model_passes_the_gate(shared_data: Path) -> None:
     assert sorted(pinned["floors"]) == sorted(GATED)
     lines: list[str] = []
     assert run([], report=lines.append) == 0, "".join(lines)
+
+
+def test_export_marks_the_social_posts_of_a_set(tmp_path: Path) -> None:
+    item = EvalSet(
+        "detection", "detection", ["jalan rusak", "bus ga dateng2"], ["complaint", "complaint"],
+        origins=["team_news", "social_pool"], social=[False, True],
+    )  # fmt: skip
+    export([item], tmp_path)
+    read = read_labelled(tmp_path / "detection.csv", "text", "label")
+    assert read == (item.texts, item.labels, item.social)

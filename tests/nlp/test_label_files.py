@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import cli
 from config.settings import get_settings
-from nlp.datasets import infrastructure_tweets
+from nlp.datasets import INFRASTRUCTURE_LABELS, infrastructure_tweets
 from nlp.labels import LABELS_DIR, UnmatchedLabels, ids_in
 
 
@@ -36,11 +36,12 @@ def _data_without_tweets(root: Path) -> Path:
 
 def test_a_label_file_naming_texts_the_data_lacks_is_refused_with_file_and_count(tmp_path: Path) -> None:
     data = _data_without_tweets(tmp_path)
-    count = len(ids_in("infrastructure_tweets_part1.csv"))
+    first = INFRASTRUCTURE_LABELS[0]  # the files are checked in order: the first one names the fault
+    count = len(ids_in(first))
     with pytest.raises(UnmatchedLabels) as refused:
         infrastructure_tweets(data)
     message = str(refused.value)
-    assert str(LABELS_DIR / "infrastructure_tweets_part1.csv") in message
+    assert str(LABELS_DIR / first) in message
     assert f"{count} dari {count} label tidak cocok" in message
 
 
@@ -54,6 +55,6 @@ def test_pantau_train_refuses_them_in_one_line(tmp_path: Path, monkeypatch: pyte
         get_settings.cache_clear()
     assert result.exit_code == 2
     line = " ".join(result.output.split())
-    assert line.startswith("Galat:") and "infrastructure_tweets_part1.csv" in line
+    assert line.startswith("Galat:") and INFRASTRUCTURE_LABELS[0] in line
     assert "label tidak cocok dengan teks mana pun" in line and "pelatihan ditolak" in line
     assert not (tmp_path / "m.skops").exists()
