@@ -215,3 +215,9 @@ def queued_report() -> Callable[..., int]:
     """``queued_report(runtime, region=..., function=..., agency=..., mentions=..., title=..., text=...)``:
     a report Pantau queued from news items of one incident; returns its id."""
     return _queued_report
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (stable otherwise): under xdist they then run beside the many short ones, instead of
+    one of them holding a worker alone at the end of the run."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

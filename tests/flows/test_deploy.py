@@ -64,7 +64,7 @@ def workers(pool_env: dict[str, str], tmp_path: Path) -> Iterator[list[Path]]:
         process.terminate()
     for process in processes:
         try:
-            process.wait(20)
+            process.wait(5)  # a worker asked to stop waits for its runs; the test's runs are over
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

@@ -115,6 +115,7 @@ def test_evaluate_detection_on_a_csv(model: ComplaintModel, tmp_path: Path) -> N
     assert result["docs_per_second"] > 0
 
 
+@pytest.mark.slow
 def test_training_is_reproducible_and_beats_its_floor(shared_data: Path, tmp_path: Path) -> None:
     from nlp.train import evaluate_held_out, package, prepare, train
 

@@ -112,6 +112,7 @@ def test_a_model_passing_both_gates_is_promoted_loaded_and_rolled_back(
         ]
 
 
+@pytest.mark.slow
 @SQLITE_ONLY
 def test_the_demo_path_rejects_two_retrains_and_shows_the_verdict(  # type: ignore[no-untyped-def]
     desk, shared_data: Path, monkeypatch: pytest.MonkeyPatch
