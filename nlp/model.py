@@ -69,6 +69,7 @@ class ComplaintModel:
         self.calibration = calibration
         self.function_scale = function_scale  # function probabilities = softmax(scale * decision scores)
         self.social = social
+        self._news = Detector(detector, calibration)  # news, letters: every text not marked social
         names = vectoriser.feature_names()
         # stems ("~perbaik") explain nothing to an operator: only words and word pairs are shown
         self._shown = np.array([not name.startswith("~") for name in names])
@@ -105,7 +106,7 @@ class ComplaintModel:
             posts = np.asarray(social, dtype=bool)
             if posts.shape != (len(documents),):
                 raise ValueError(f"{len(documents)} documents but {posts.size} social flags")
-        complaint = Detector(self.detector, self.calibration).scores(features)
+        complaint = self._news.scores(features)
         if posts.any() and self.social is not None:
             complaint[posts] = self.social.scores(features[posts])
         # no known word is no evidence: the bare intercept would call an empty or emoji-only post a complaint
