@@ -28,9 +28,9 @@ from db.queries import (
 )
 from db.session import WriteLockBusy, hold_lock, write_transaction
 from flows.console_config import take_console_config
+from flows.issues import open_issue
 from flows.runtime import Runtime
 from nlp.clustering import IncidentIndex, Mention, MinHashSignature, signature_of_model_words
-from nlp.report_text import headline
 from nlp.text import tokens
 from nlp.triage import COMPLAINT, Triage, TriageInput
 
@@ -176,27 +176,6 @@ def _attach_issue(
     issue = open_issue(session, region.id, detection, document)
     incidents.add(region.id, issue.id, mention, detection.id)
     return "new"
-
-
-def open_issue(session: Session, region_id: int, detection: Detection, document: Document) -> Issue:
-    """A new issue of one mention (a new incident, or one split off another issue), the detection in it."""
-    issue = Issue(
-        region_id=region_id,
-        title=headline(document.title, document.text),  # redacted: an issue is read beyond the raw page
-        function=detection.function,
-        kecamatan_code=detection.kecamatan_code,
-        desa_code=detection.desa_code,
-        agency_id=detection.agency_id,
-        place_status=detection.place_status,
-        urgent=detection.urgent,
-        priority=detection.priority,
-        first_seen_at=document.published_at or document.fetched_at,
-        last_seen_at=document.fetched_at,
-    )
-    session.add(issue)
-    session.flush()
-    detection.issue_id = issue.id
-    return issue
 
 
 def _detection(

@@ -22,6 +22,8 @@ from nlp.watchlist import (
     parse,
 )
 
+URGENT_PRIORITY = 10  # an urgent item outranks any combination of watchlists (priorities are 1..5 each)
+
 
 @dataclass(frozen=True)
 class VerticalRule:

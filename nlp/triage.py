@@ -18,14 +18,13 @@ from nlp.model import ComplaintModel, Prediction
 from nlp.phrases import Tokens
 from nlp.redact import redact_values
 from nlp.routing import RouteChoice, route, vertical_choice
-from nlp.rules import RegionRules, UrgencyRule, compile_rules, urgency_matches
+from nlp.rules import URGENT_PRIORITY, RegionRules, UrgencyRule, compile_rules, urgency_matches
 from nlp.streets import find_streets
 from nlp.text import tokens
 from nlp.watchlist import WatchDocument, WatchlistHit
 
 COMPLAINT, REVIEW, NOT_COMPLAINT = "complaint", "review", "not_complaint"
 IN_REGION, OUTSIDE_REGION, PLACE_UNKNOWN = "in_region", "outside_region", "unknown"
-URGENT_PRIORITY = 10  # an urgent item outranks any combination of watchlists (priorities are 1..5 each)
 
 
 @dataclass(frozen=True)

@@ -41,11 +41,11 @@ from db.models import (
 )
 from db.session import WriteLockBusy, write_transaction
 from db.workflow import TransitionError, label, transition
+from flows.issues import open_issue
 from flows.queueing import queue_issue
 from flows.runtime import Runtime
-from flows.triage_service import open_issue
 from nlp.redact import redact
-from nlp.triage import URGENT_PRIORITY
+from nlp.rules import URGENT_PRIORITY
 from services import feedback, notifications
 from services.lapor.protocol import FIELD_LIMITS
 from services.lapor.tracking_id import InvalidTrackingId, parse_tracking_id
@@ -887,7 +887,7 @@ def set_urgent(
     expected_version: int | None = None,
 ) -> ReportState:
     """Mark a report's incident urgent (danger to life or property) or take the mark away; its priority moves
-    by ``nlp.triage.URGENT_PRIORITY`` as triage would have set it, so the queue orders it the same way."""
+    by ``nlp.rules.URGENT_PRIORITY`` as triage would have set it, so the queue orders it the same way."""
     _require_role(actor, *ADMIN)
     with _action(runtime) as session:
         report = _load(session, report_id, actor, expected_version)

@@ -4,6 +4,8 @@ only what a later try can fix. Runs go to the session's real Prefect server."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +64,17 @@ def test_a_task_retries_what_a_later_try_can_fix(error: Exception, retried: bool
     from flows.jobs import worth_retrying
 
     assert worth_retrying(deadlines_task, None, _failed(error)) is retried  # type: ignore[arg-type]
+
+
+def test_jobs_that_do_not_triage_start_without_loading_the_models() -> None:
+    """A work pool starts a fresh process for every run: filing, sync, deadlines and the digest must not pay
+    for scikit-learn, skops and datasketch, which only triage needs (seconds per run on a 2-core machine)."""
+    heavy = ("sklearn", "skops", "datasketch", "scipy", "nlp.model", "nlp.clustering")
+    script = (
+        "import sys\n"
+        "import flows.filing, flows.status_sync, flows.deadlines, flows.digest\n"
+        f"print(sorted(name for name in {heavy!r} if name in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

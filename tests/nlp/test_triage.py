@@ -12,8 +12,8 @@ from config.catalog import Catalog, load_catalog
 from config.errors import ConfigError
 from config.settings import CONFIG_DATA_DIR, get_settings
 from nlp.model import ComplaintModel
-from nlp.rules import compile_region, compile_urgency
-from nlp.triage import IN_REGION, OUTSIDE_REGION, PLACE_UNKNOWN, URGENT_PRIORITY, Triage, TriageInput, Triager
+from nlp.rules import URGENT_PRIORITY, compile_region, compile_urgency
+from nlp.triage import IN_REGION, OUTSIDE_REGION, PLACE_UNKNOWN, Triage, TriageInput, Triager
 from tests.nlp.linear_time import assert_linear
 
 KUTIM = "64.08"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from config.schema import LaporMode
 from db.models import Agency, AuditLog, DeliveryState, Detection, Filing, Issue, Region, Report, Role, Source
 from db.session import transaction
-from nlp.triage import URGENT_PRIORITY
+from nlp.rules import URGENT_PRIORITY
 from services import actions
 from services.actions import ActionError, Actor, Conflict, Corrections, NotFound
 from services.incidents import (
