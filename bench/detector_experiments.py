@@ -1,7 +1,7 @@
 """Candidate recipes for the complaint detector, compared by 5-fold cross-validation inside the training split
 (the held-out split is never read here; ``python -m nlp.eval_gate`` scores the final candidate on it).
 
-    .venv/bin/python bench/detector_experiments.py [--candidates NAME ...] [--json OUT]
+    .venv/bin/python bench/detector_experiments.py [--candidates NAME ...] [--curve] [--json OUT]
 
 The examples are ``nlp.train.prepare``'s detection training set, which holds the training split of the team's
 labelled social pool (``nlp.datasets.social_pool``): each text once, so no fold sees its own text. Each
@@ -34,7 +34,7 @@ from nlp.datasets import COMPLAINT, Example
 from nlp.features import build_vectoriser
 from nlp.metrics import detection_report
 from nlp.text import normalise, tokens
-from nlp.train import SEED, platt_calibration, prepare
+from nlp.train import SEED, platt_calibration, prepare, train_social_detector
 
 Weights = Callable[[Example], float]
 
@@ -217,6 +217,37 @@ def _write_errors(
             writer.writerow([examples[i].key, examples[i].label, f"{scores[i]:.3f}", examples[i].text])
 
 
+CURVE_SHARES = (0.25, 0.5, 0.75, 1.0)
+
+
+def learning_curve(examples: list[Example]) -> dict[str, Any]:
+    """The chosen recipe of posts (``nlp.train.train_social_detector``) trained on a share of each training
+    fold's posts (a random subset; 5 folds of the labelled posts): whether more labels would still pay."""
+    posts = [e for e in examples if e.social]
+    gold = np.array([int(e.label == COMPLAINT) for e in posts])
+    pool = np.array([e.origin == "social_pool" for e in posts])
+    strata = [f"{e.origin}:{e.label}" for e in posts]
+    folds = list(
+        StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED).split(np.zeros(len(posts)), strata)
+    )
+    curve = {}
+    for share in CURVE_SHARES:
+        scores = np.zeros(len(posts))
+        for train_index, test_index in folds:
+            chosen = np.random.default_rng(SEED).permutation(train_index)[: int(len(train_index) * share)]
+            train = [posts[i] for i in chosen]
+            vectoriser = build_vectoriser().fit([e.text for e in train])
+            detector = train_social_detector(vectoriser, train)
+            assert detector is not None
+            scores[test_index] = detector.scores(vectoriser.transform([posts[i].text for i in test_index]))
+        report = detection_report(
+            [COMPLAINT if g else "not_complaint" for g in gold[pool]], list(scores[pool]), threshold=0.5
+        )
+        best, at = _best_f1(gold[pool], scores[pool])
+        curve[str(share)] = {"social_pool_f1": round(float(report["f1"]), 3), "best_f1": best, "at": at}
+    return curve
+
+
 def _best_f1(gold: np.ndarray, scores: np.ndarray) -> tuple[float, float]:
     """The highest F1 any threshold reaches, and that threshold: how well the scores rank, apart from where
     the production threshold cuts."""
@@ -233,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--candidates", nargs="*", default=list(CANDIDATES), choices=list(CANDIDATES))
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--curve", action="store_true", help="the learning curve of the chosen recipe only")
     parser.add_argument(
         "--errors", type=Path, help="write each candidate's 50 worst social-pool errors here (NAME is added)"
     )
@@ -241,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     examples = prepare(data_dir).detection_train
     assert len({e.key for e in examples}) == len(examples), "a text twice would leak across folds"
     results: dict[str, Any] = {}
+    if args.curve:
+        results["learning_curve"] = learning_curve(examples)
+        args.candidates = []
     for name in args.candidates:
         started = time.perf_counter()
         errors = args.errors.with_name(f"{args.errors.stem}-{name}.csv") if args.errors else None
