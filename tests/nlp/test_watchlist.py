@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from itertools import product
 
 import pytest
@@ -18,7 +17,7 @@ from nlp.watchlist import (
     match_watchlists,
     parse,
 )
-from tests.nlp.linear_time import assert_linear
+from tests.nlp.linear_time import assert_linear, cpu_seconds
 
 
 def kutim(text: str) -> WatchDocument:
@@ -363,7 +362,7 @@ def test_one_megabyte_document() -> None:
     assert_linear(lambda t: [query.matches(WatchDocument.build(t)) for query in queries], text)
 
 
-def test_matching_many_watchlists_is_fast() -> None:
+def test_fifty_watchlists_cost_a_few_times_building_the_document() -> None:
     base = [
         '"jalan rusak" OR (jalan AND (berlubang OR retak*)) NOT banjir',
         "(lampu OR pju OR penerangan) NEAR/3 (mati OR padam OR rusak)",
@@ -377,14 +376,12 @@ def test_matching_many_watchlists_is_fast() -> None:
         "sampah menumpuk di TPS, genangan di pasar dan air PDAM keruh. "
     ) * 8
     doc = kutim(text[:1000])
-    match_watchlists(watchlists, doc)
-    rounds = 20
-    started = time.perf_counter()
-    for _ in range(rounds):
-        hits = match_watchlists(watchlists, doc)
-    per_watchlist = (time.perf_counter() - started) / (rounds * len(watchlists))
-    assert len(hits) == 50
-    assert per_watchlist < 0.0002
+    assert len(match_watchlists(watchlists, doc)) == 50
+    # Against a baseline in the same process: building the document (tokens, stems, places) once. Fifty
+    # watchlists cost about three times that, not fifty: each reads the document's index, none the text.
+    building = cpu_seconds(lambda: [kutim(text[:1000]) for _ in range(50)], repeat=5)
+    matching = cpu_seconds(lambda: [match_watchlists(watchlists, doc) for _ in range(50)], repeat=5)
+    assert matching <= 12 * building, f"{matching:.4f} s against {building:.4f} s to build the document"
 
 
 # --- watchlists -------------------------------------------------------------------------------------------
