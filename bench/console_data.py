@@ -58,6 +58,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import province_config
 import psycopg
+from report_json import emit
 from sqlalchemy import JSON, Engine, insert, select
 
 from config.catalog import Catalog
@@ -1103,10 +1104,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": writer.rows,
         **summary,
     }
-    json.dump(result, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    emit(result, args.json)
     return 0
 
 

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import signal
@@ -59,6 +58,7 @@ from typing import Any
 import httpx
 import province_config
 import psycopg
+from report_json import emit
 from sqlalchemy import create_engine, event, func, select, text
 
 from config.settings import Settings
@@ -564,10 +564,7 @@ def main(argv: list[str] | None = None) -> int:
         result["one_request_in_process"] = explain_pages(settings, users, args.explain)
     if args.profile:
         result["profiled_ms"] = profile_pages(settings, users, args.profile)
-    json.dump(result, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    emit(result, args.json)
     return 0
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from report_json import emit
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
@@ -282,10 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = cross_validate(examples, CANDIDATES[name], errors)
         results[name]["seconds"] = round(time.perf_counter() - started, 1)
         print(name, json.dumps(results[name]), file=sys.stderr, flush=True)
-    json.dump(results, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    emit(results, args.json)
     return 0
 
 

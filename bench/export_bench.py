@@ -15,7 +15,6 @@ Results are recorded in docs/benchmarks.md ("Exports").
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -38,6 +37,7 @@ from services.reports import QueueFilter
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import province_config
 from console_load import database_urls, ensure_account
+from report_json import emit
 
 Made = Callable[[Format], Export]
 
@@ -122,10 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                 "rows_ratio": round(whole["rows"] / max(first["rows"], 1), 1),
             }
     runtime.close()
-    json.dump(result, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    emit(result, args.json)
     return 0
 
 

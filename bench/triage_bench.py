@@ -19,7 +19,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # o
 
 import argparse  # noqa: E402
 import gc  # noqa: E402
-import json  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -27,6 +26,8 @@ import tracemalloc  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+from report_json import emit  # noqa: E402
 
 from config.catalog import load_catalog  # noqa: E402
 from config.settings import CONFIG_DATA_DIR, get_settings  # noqa: E402
@@ -166,10 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.stages:
         result["microseconds_per_document_by_step"] = stage_timings(triager, texts, args.repeat)
-    json.dump(result, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    emit(result, args.json)
     return 0
 
 
