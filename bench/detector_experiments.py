@@ -189,14 +189,10 @@ def cross_validate(
         scores[test_index] = 1 / (1 + np.exp(-(slope * raw + intercept)))
     if errors is not None:
         _write_errors(examples, gold, scores, errors, worst)
-    by_origin = {}
+    by_origin: dict[str, Any] = {}
     for origin in sorted({e.origin for e in examples}):
         mask = np.array([e.origin == origin for e in examples])
-        report = detection_report(
-            [COMPLAINT if g else "not_complaint" for g in gold[mask]], list(scores[mask]), threshold=0.5
-        )
-        by_origin[origin] = {k: round(float(report[k]), 3) for k in ("f1", "precision", "recall")}
-        by_origin[origin]["best_f1"], by_origin[origin]["at"] = _best_f1(gold[mask], scores[mask])
+        by_origin[origin] = score_report(gold[mask], scores[mask])
     return by_origin
 
 
@@ -227,10 +223,7 @@ def learning_curve(examples: list[Example]) -> dict[str, Any]:
     posts = [e for e in examples if e.social]
     gold = np.array([int(e.label == COMPLAINT) for e in posts])
     pool = np.array([e.origin == "social_pool" for e in posts])
-    strata = [f"{e.origin}:{e.label}" for e in posts]
-    folds = list(
-        StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED).split(np.zeros(len(posts)), strata)
-    )
+    folds = post_folds(posts)
     curve = {}
     for share in CURVE_SHARES:
         scores = np.zeros(len(posts))
@@ -241,12 +234,27 @@ def learning_curve(examples: list[Example]) -> dict[str, Any]:
             detector = train_social_detector(vectoriser, train)
             assert detector is not None
             scores[test_index] = detector.scores(vectoriser.transform([posts[i].text for i in test_index]))
-        report = detection_report(
-            [COMPLAINT if g else "not_complaint" for g in gold[pool]], list(scores[pool]), threshold=0.5
-        )
-        best, at = _best_f1(gold[pool], scores[pool])
-        curve[str(share)] = {"social_pool_f1": round(float(report["f1"]), 3), "best_f1": best, "at": at}
+        curve[str(share)] = score_report(gold[pool], scores[pool])
     return curve
+
+
+def post_folds(posts: list[Example]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Five folds of labelled posts, stratified by origin and label (``bench/encoder_experiment.py`` scores
+    fold 0 of the same folds)."""
+    strata = [f"{e.origin}:{e.label}" for e in posts]
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+    return list(folds.split(np.zeros(len(posts)), strata))
+
+
+def score_report(gold: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    """F1, precision and recall at 0.5 (``nlp.metrics.detection_report``), and the best F1 any threshold
+    reaches, with that threshold."""
+    report = detection_report(
+        [COMPLAINT if g else "not_complaint" for g in gold], list(scores), threshold=0.5
+    )
+    figures = {key: round(float(report[key]), 3) for key in ("f1", "precision", "recall")}
+    figures["best_f1"], figures["at"] = _best_f1(gold, scores)
+    return figures
 
 
 def _best_f1(gold: np.ndarray, scores: np.ndarray) -> tuple[float, float]:

