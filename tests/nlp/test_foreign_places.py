@@ -123,8 +123,8 @@ def test_one_megabyte_takes_linear_time(kutim: ForeignPlaceFinder) -> None:
 
 def test_finding_places_costs_a_few_times_reading_the_words(kutim: ForeignPlaceFinder) -> None:
     """Against a baseline in the same process (``nlp.text.tokens`` of the same 1,000 characters, about 0.06
-    ms): the finder takes about three times as long, not the hundreds a scan of every place name per call
-    would. Speed itself is measured in ``bench/triage_bench.py``."""
+    ms): the finder takes about three times as long (measured 2026-11-30); a scan of every place name per
+    call would take many times more. Speed itself is measured in ``bench/triage_bench.py``."""
     text = (
         "Warga Desa Sepaso, Kecamatan Bengalon, mengeluhkan jalan poros yang rusak parah sejak musim hujan. "
         "Pemkot Samarinda dan Kabupaten Kutai Kartanegara sudah memperbaiki jalan serupa. "
