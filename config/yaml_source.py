@@ -10,16 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from yaml._yaml import CParser
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from config.errors import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
 
 MAX_NESTING = 64  # levels of mappings and lists: Pantau's files need about six
+NESTED_TOO_DEEP = f"nested more than {MAX_NESTING} levels deep"
+LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"  # libyaml's own limit (1,000), met first in flow style
 _BREAKS = "\n\r\x85\u2028\u2029"  # what PyYAML counts as a line break
 _TAG_NAMES = {"timestamp": "a date", "int": "a number", "float": "a number"}
 
@@ -63,20 +69,28 @@ def _unreadable(node: yaml.Node, exc: Exception) -> str:
     return f"{value!r} reads as {kind} but is not one ({exc})"
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys and deep nesting, records where every key and item was written,
-    and turns a failing value constructor into a ConstructorError at the value's line."""
+class _StrictLoader(Composer, CParser, SafeConstructor, Resolver):
+    """A safe loader that refuses duplicate keys and deep nesting, records where every key and item was
+    written, and turns a failing value constructor into a ConstructorError at the value's line.
+
+    libyaml (PyYAML's C extension) scans and parses: the pure-Python scanner took nine tenths of reading the
+    configuration, which every command, flow run and console start does. The nodes are still composed in
+    Python (``Composer`` before ``CParser``), so that nesting is counted before it can overflow a stack."""
 
     def __init__(self, stream: str) -> None:
-        super().__init__(stream)
+        CParser.__init__(self, stream)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
         self.depth = 0
         self.root_line = 1
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self.depth += 1
         if self.depth > MAX_NESTING:
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_NESTING} levels deep", mark)
+            event = self.peek_event()
+            mark = cast(yaml.Mark, event.start_mark) if event is not None else None
+            raise yaml.composer.ComposerError(None, None, NESTED_TOO_DEEP, mark)
         node = super().compose_node(parent, index)
         self.depth -= 1
         return node
@@ -195,9 +209,11 @@ def _parse(path: Path, text: str) -> tuple[Any, int]:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
         prefix = "" if isinstance(exc, _UnreadableValue) else "invalid YAML: "
-        raise ConfigError(path, line, f"{prefix}{exc.problem or exc.context}", column=column) from None
-    except yaml.reader.ReaderError as exc:
-        line, column = _line_column(text, exc.position)
+        problem = exc.problem or exc.context
+        problem = NESTED_TOO_DEEP if problem == LIBYAML_TOO_DEEP else problem
+        raise ConfigError(path, line, f"{prefix}{problem}", column=column) from None
+    except yaml.reader.ReaderError as exc:  # libyaml gives the byte offset in the UTF-8 text
+        line, column = _line_column(text, len(text.encode("utf-8")[: exc.position].decode("utf-8", "ignore")))
         message = f"invalid YAML: character #x{exc.character:04x} is not allowed ({exc.reason})"
         raise ConfigError(path, line, message, column=column) from None
 

@@ -72,11 +72,31 @@ def test_a_control_character_names_its_line_and_column(config: ConfigCopy, name:
     assert "character #x0007 is not allowed" in error.message
 
 
+def test_a_control_character_after_letters_beyond_ascii_names_its_column(config: ConfigCopy) -> None:
+    """libyaml counts the offset in UTF-8 bytes; the column is counted in characters, as an editor shows."""
+    path = config.path("functions.yaml")
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[1] = "# Dinas Perhubungan — “Dishub” é\x07" + lines[1]
+    path.write_text("".join(lines), encoding="utf-8")
+    error = _fault(config)
+    assert (error.line, error.column) == (2, 33)
+
+
 @pytest.mark.parametrize("name", FILES)
 def test_nesting_without_end_is_refused_at_its_line(config: ConfigCopy, name: str) -> None:
     config.path(name).write_text("# deep\nkey: " + "[" * 10_000 + "]" * 10_000 + "\n", encoding="utf-8")
     error = _fault(config)
     assert error.line == 2
+    assert "nested more than 64 levels deep" in error.message
+
+
+def test_nesting_deeper_than_pantau_allows_but_within_libyaml_is_refused_where_it_passes_the_limit(
+    config: ConfigCopy,
+) -> None:
+    deep = "".join(f"{'  ' * level}k{level}:\n" for level in range(100)) + f"{'  ' * 100}leaf\n"
+    config.path("urgency.yaml").write_text(deep, encoding="utf-8")
+    error = _fault(config)
+    assert (error.line, error.column) == (64, 127)  # k63, inside the 64th mapping: the 65th node down
     assert "nested more than 64 levels deep" in error.message
 
 
