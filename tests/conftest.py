@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ from sqlalchemy.engine import make_url
 from config.settings import PROJECT_ROOT, Settings, get_settings
 from crawlers.localsite import serve
 from db.session import make_engine
+from flows.runtime import Runtime
+from flows.setup import initialise
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -79,6 +83,83 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class DatabaseTemplates:
+    """Prepared databases, made once per test session (and xdist worker) and copied into a test's empty
+    database: migrating and syncing the configuration took a second of most tests' set-up. A copy holds
+    exactly what preparing the empty database would (PostgreSQL clones it with CREATE DATABASE ... TEMPLATE,
+    SQLite copies the file). Tests of migrating and syncing themselves start from an empty database."""
+
+    folder: Path
+    made: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    def fill(self, url: str, prepare: Callable[[str], None], *recipe: object) -> None:
+        """Make the empty database at ``url`` what ``prepare(url)`` would: ``recipe`` names everything
+        ``prepare`` depends on (which preparation, the configuration files, ...)."""
+        target = make_url(url)
+        kind = target.get_backend_name()
+        key = (kind, *map(str, recipe))
+        if key not in self.made:
+            if kind == "sqlite":
+                template = f"sqlite:///{self.folder / f'template-{uuid.uuid4().hex[:12]}.db'}"
+            else:
+                name = f"pantau_template_{uuid.uuid4().hex[:12]}"
+                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                    conn.execute(f'CREATE DATABASE "{name}"')
+                template = target.set(database=name).render_as_string(hide_password=False)
+            prepare(template)
+            self.made[key] = template
+        source = make_url(self.made[key])
+        if kind == "sqlite":
+            assert target.database is not None and source.database is not None
+            shutil.copyfile(source.database, target.database)
+            return
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{target.database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{target.database}" TEMPLATE "{source.database}"')
+
+    def drop(self) -> None:
+        for url in self.made.values():
+            if url.startswith("postgresql"):
+                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplates]:
+    templates = DatabaseTemplates(tmp_path_factory.mktemp("database-templates"))
+    yield templates
+    templates.drop()
+
+
+def _initialise(settings: Settings, base_url: str | None) -> Callable[[str], None]:
+    def prepare(url: str) -> None:
+        runtime = Runtime(settings.model_copy(update={"database_url": url}), base_url=base_url)
+        try:
+            initialise(runtime)
+        finally:
+            runtime.close()
+
+    return prepare
+
+
+@pytest.fixture
+def initialised(database_templates: DatabaseTemplates) -> Callable[[Settings, str | None], None]:
+    """``initialised(settings, base_url)``: the test's empty database as ``flows.setup.initialise`` leaves
+    it (migrated, the configuration synced), copied from a template when the configuration is the
+    project's own (a test's own configuration files are initialised directly)."""
+
+    def fill(settings: Settings, base_url: str | None) -> None:
+        inputs = (settings.config_dir, settings.sources_file)
+        if not all(path.resolve().is_relative_to(PROJECT_ROOT) for path in inputs):
+            _initialise(settings, base_url)(settings.resolved_database_url)
+            return
+        recipe = ("initialised", *inputs, base_url)
+        database_templates.fill(settings.resolved_database_url, _initialise(settings, base_url), *recipe)
+
+    return fill
 
 
 @pytest.fixture

@@ -31,7 +31,6 @@ from tests.web.conftest import (  # noqa: F401  (fixtures, used by name)
     PASSWORD,
     Console,
     console,
-    console_templates,
     database_url,
 )
 

@@ -5,7 +5,7 @@ database that goes away stops the crawl loudly and loses nothing it had committe
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import psycopg
@@ -30,10 +30,8 @@ POLICY = RetryPolicy(max_attempts=2, retry_minutes=0)
 
 
 @pytest.fixture
-def store(settings: Settings) -> Iterator[CrawlStore]:
-    runtime = Runtime(settings, base_url="http://127.0.0.1:9")
-    initialise(runtime)
-    runtime.close()
+def store(settings: Settings, initialised: Callable[[Settings, str | None], None]) -> Iterator[CrawlStore]:
+    initialised(settings, "http://127.0.0.1:9")
     crawl_store = CrawlStore(settings.resolved_database_url, None, POLICY)
     yield crawl_store
     crawl_store.engine.dispose()

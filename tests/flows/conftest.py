@@ -21,7 +21,6 @@ import yaml
 
 from config.settings import PROJECT_ROOT, Settings
 from flows.runtime import Runtime
-from flows.setup import initialise
 from services.actions import Actor, approve
 from tests.conftest import PG_ADMIN, _postgres_available
 
@@ -36,9 +35,11 @@ PREFECT_START_TIMEOUT = 90  # seconds; ~8 s on an idle 2-core machine, several t
 
 
 @pytest.fixture
-def runtime(settings: Settings, demo_site: str) -> Iterator[Runtime]:
+def runtime(
+    settings: Settings, demo_site: str, initialised: Callable[[Settings, str | None], None]
+) -> Iterator[Runtime]:
+    initialised(settings, demo_site)
     rt = Runtime(settings, base_url=demo_site)
-    initialise(rt)
     yield rt
     rt.close()
 
@@ -191,16 +192,22 @@ def wait_until(what: str, ready: Callable[[], bool], timeout: float, *logs: Path
 
 
 @pytest.fixture
-def prefect_runs(prefect_server: PrefectServer) -> Iterator[PrefectRuns]:
+def prefect_api(prefect_server: PrefectServer) -> Iterator[str]:
+    """Flows called in this process run against the session's Prefect server (rather than each test
+    process starting a temporary server of its own); yields its API URL."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
+        yield prefect_server.api_url
+
+
+@pytest.fixture
+def prefect_runs(prefect_api: str) -> Iterator[PrefectRuns]:
     """Flow runs on the session's Prefect server, read and started from this process; the deployments are
     deleted afterwards."""
     from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with (
-        temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}),
-        get_client(sync_client=True) as client,
-    ):
+    with get_client(sync_client=True) as client:
         yield PrefectRuns(client)
         # the next test registers the same deployments afresh: no run, schedule or slot of this one remains
         for deployment in client.read_deployments():

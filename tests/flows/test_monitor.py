@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import delete, func, select
 
@@ -41,17 +39,9 @@ CEREMONIES = [
 ]
 
 
-@pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
 @pytest.mark.slow
 def test_monitor_cycle_queues_complaints_for_the_right_opd(
-    runtime: Runtime, demo_site: str, prefect_harness: None
+    runtime: Runtime, demo_site: str, prefect_api: str
 ) -> None:
     from flows.monitor import monitor
 
@@ -125,7 +115,7 @@ def test_monitor_cycle_queues_complaints_for_the_right_opd(
 
 @pytest.mark.slow
 def test_sources_crawl_in_parallel_batches_with_the_same_result(
-    runtime: Runtime, demo_site: str, prefect_harness: None, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, demo_site: str, prefect_api: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from flows.monitor import monitor
 

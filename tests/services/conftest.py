@@ -33,12 +33,13 @@ from fakes.lapor_process import FakeLaporControl, running_lapor_server
 from fakes.lapor_server import FAKE_TOKEN
 from fakes.smtp_sink import running_smtp_sink
 from flows.runtime import Runtime
-from flows.setup import initialise
 from services import actions
 from services.actions import Actor
 from services.lapor.api import ApiAdapter
 from services.lapor.protocol import Submission
 from services.notifications import queue_forwarded
+
+NO_CRAWL = "http://127.0.0.1:9"  # the sources just load: no test here crawls
 
 
 @pytest.fixture(scope="module")
@@ -151,9 +152,13 @@ def desk_settings(settings: Settings, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def desk(desk_settings: Settings, queued_report: Callable[..., int]) -> Iterator[Desk]:
-    runtime = Runtime(desk_settings, base_url="http://127.0.0.1:9")  # no crawl: the sources just load
-    initialise(runtime)
+def desk(
+    desk_settings: Settings,
+    queued_report: Callable[..., int],
+    initialised: Callable[[Settings, str | None], None],
+) -> Iterator[Desk]:
+    initialised(desk_settings, NO_CRAWL)
+    runtime = Runtime(desk_settings, base_url=NO_CRAWL)
     yield Desk(runtime, queued_report)
     runtime.close()
 

@@ -3,24 +3,20 @@ account per role."""
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy.engine import make_url
 
 from config.settings import Settings
 from db.models import Role
 from flows.runtime import Runtime
 from flows.setup import initialise
 from services.accounts import add_user
-from tests.conftest import PG_ADMIN
+from tests.conftest import DatabaseTemplates
 from web.app import create_app
 
 PASSWORD = "kata-sandi-uji-123"
@@ -59,70 +55,35 @@ class Console:
         return client.post("/masuk", data=data, follow_redirects=False)
 
 
-def _prepare(url: str, settings: Settings) -> None:
-    """Migrate and sync the database at ``url`` and add one account per role (what every console test
-    starts from)."""
-    runtime = Runtime(settings.model_copy(update={"database_url": url}), base_url=NO_CRAWL)
-    try:
-        initialise(runtime)
-        for username, (role, region, agency) in ACCOUNTS.items():
-            add_user(
-                runtime,
-                username=username,
-                full_name=f"Uji {username}",
-                role=role,
-                region_code=region,
-                agency_code=agency,
-                password=PASSWORD,
-                actor="user:uji",
-            )
-    finally:
-        runtime.close()
+def _prepare(settings: Settings) -> Callable[[str], None]:
+    """Migrate and sync the database at a URL and add one account per role (what every console test starts
+    from): six argon2 hashes, made once per session in the template (``DatabaseTemplates``)."""
 
+    def prepare(url: str) -> None:
+        runtime = Runtime(settings.model_copy(update={"database_url": url}), base_url=NO_CRAWL)
+        try:
+            initialise(runtime)
+            for username, (role, region, agency) in ACCOUNTS.items():
+                add_user(
+                    runtime,
+                    username=username,
+                    full_name=f"Uji {username}",
+                    role=role,
+                    region_code=region,
+                    agency_code=agency,
+                    password=PASSWORD,
+                    actor="user:uji",
+                )
+        finally:
+            runtime.close()
 
-@pytest.fixture(scope="session")
-def console_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """One prepared database per kind, made on first use and copied for each test: migrating, syncing and
-    hashing six passwords once instead of for every test (PostgreSQL clones it with CREATE DATABASE ...
-    TEMPLATE; SQLite copies the file)."""
-    made: dict[str, str] = {}
-    yield made
-    for url in made.values():
-        if url.startswith("postgresql"):
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-
-
-def _from_template(settings: Settings, templates: dict[str, str], folder: Path) -> None:
-    """Fill the test's empty database with a copy of the prepared one of its kind."""
-    url = make_url(settings.resolved_database_url)
-    kind = url.get_backend_name()
-    key = f"{kind} {settings.config_dir} {settings.sources_file}"  # what the copy was synced from
-    if key not in templates:
-        if kind == "sqlite":
-            template = f"sqlite:///{folder / f'console-template-{uuid.uuid4().hex[:12]}.db'}"
-        else:
-            name = f"pantau_console_template_{uuid.uuid4().hex[:12]}"
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            template = url.set(database=name).render_as_string(hide_password=False)
-        templates[key] = template
-        _prepare(template, settings)
-    template_url = make_url(templates[key])
-    if kind == "sqlite":
-        assert url.database is not None and template_url.database is not None
-        shutil.copyfile(template_url.database, url.database)
-        return
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE "{url.database}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{url.database}" TEMPLATE "{template_url.database}"')
+    return prepare
 
 
 @pytest.fixture
-def console(
-    settings: Settings, console_templates: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Console]:
-    _from_template(settings, console_templates, tmp_path_factory.getbasetemp())
+def console(settings: Settings, database_templates: DatabaseTemplates) -> Iterator[Console]:
+    recipe = ("console", settings.config_dir, settings.sources_file)
+    database_templates.fill(settings.resolved_database_url, _prepare(settings), *recipe)
     runtime = Runtime(settings, base_url=NO_CRAWL)
     app = create_app(settings, runtime)
     clients: list[TestClient] = []
