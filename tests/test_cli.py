@@ -31,6 +31,7 @@ from db.models import Agency, CrawlRun, Detection, Document, Issue, Region, Repo
 from db.session import transaction
 from flows.runtime import Runtime
 from flows.setup import initialise
+from tests.conftest import PrefectServer
 
 LINE_BREAKS = "\t\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -315,12 +316,17 @@ def test_a_crawl_process_that_dies_ends_pantau_crawl_in_one_line(stalled_crawl: 
 @pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the failure is the flow's, not the DB's
 def test_a_crawl_failure_inside_the_prefect_flow_ends_pantau_run_without_traceback(
-    stalled_crawl: Settings,
+    stalled_crawl: Settings, prefect_server: PrefectServer, tmp_path: Path
 ) -> None:
+    """Against the session's Prefect server (``pantau demo``'s test runs a flow on a temporary one)."""
     pantau = Path(sys.executable).parent / "pantau"
     result = subprocess.run(
         [str(pantau), "run", "--source", "macet"],
-        env={**os.environ},
+        env={
+            **os.environ,
+            "PREFECT_API_URL": prefect_server.api_url,
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+        },
         capture_output=True,
         text=True,
         timeout=600,

@@ -1,28 +1,23 @@
-"""A Runtime over a fresh database and the demo sites, initialised (migrated, configuration synced); a real
-Prefect server for the orchestration tests (schedule, deploy)."""
+"""A Runtime over a fresh database and the demo sites, initialised (migrated, configuration synced); the
+session's Prefect server (tests/conftest.py) as the orchestration tests (schedule, deploy) use it: processes'
+environment, flow runs, bounded waits."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from uuid import UUID, uuid4
+from uuid import UUID
 
-import httpx
-import psycopg
 import pytest
 import yaml
 
 from config.settings import PROJECT_ROOT, Settings
 from flows.runtime import Runtime
 from services.actions import Actor, approve
-from tests.conftest import PG_ADMIN, _postgres_available
+from tests.conftest import PrefectServer, log_tail
 
 if TYPE_CHECKING:  # Prefect is imported where used: the other tests here set its environment first
     from prefect.client.orchestration import SyncPrefectClient
@@ -30,8 +25,6 @@ if TYPE_CHECKING:  # Prefect is imported where used: the other tests here set it
 
 
 DEMO_SOURCES = PROJECT_ROOT / "demo" / "sources.yaml"
-BIN = Path(sys.executable).parent  # the venv's commands: prefect, pantau
-PREFECT_START_TIMEOUT = 90  # seconds; ~8 s on an idle 2-core machine, several times that under load
 
 
 @pytest.fixture
@@ -45,96 +38,6 @@ def runtime(
 
 
 # -- a real Prefect server, and reports ready to file, for the orchestration tests -------------------------
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _log_tail(path: Path) -> str:
-    return path.read_text(encoding="utf-8", errors="replace")[-3000:]
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2.0).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-@dataclass(frozen=True)
-class PrefectServer:
-    api_url: str
-    log: Path
-
-
-@pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
-    """``prefect server start`` on a free port of 127.0.0.1 (no UI) for the whole session, its state in a
-    PostgreSQL database of its own when the server on 127.0.0.1:5432 answers (SQLite in a temporary
-    PREFECT_HOME otherwise). On SQLite, two workers, their flow runs and the scheduler writing at once met
-    "database is locked" on a loaded machine and took a minute to hand a run over. Its scheduler plans every
-    2 s instead of every 60, so a schedule's first run is never missed on a loaded machine."""
-    home = tmp_path_factory.mktemp("prefect-server")
-    log_path = home / "server.log"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
-    env |= {
-        "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_UI_ENABLED": "false",
-        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-    }
-    database = None if _postgres_available() else f"prefect_test_{uuid4().hex[:12]}"
-    if database:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{database}"')
-        env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = (
-            f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
-        )
-    port = _free_port()
-    command = [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    api_url = f"http://127.0.0.1:{port}/api"
-    deadline = time.monotonic() + PREFECT_START_TIMEOUT
-    while not _answers(f"{api_url}/health"):
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            server.wait()
-            pytest.fail(
-                f"prefect server did not answer within {PREFECT_START_TIMEOUT} s:\n{_log_tail(log_path)}"
-            )
-        time.sleep(0.25)
-    yield PrefectServer(api_url, log_path)
-    server.terminate()
-    try:
-        server.wait(15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-    if database:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-
-
-@pytest.fixture
-def prefect_process_env(prefect_server: PrefectServer, settings: Settings, tmp_path: Path) -> dict[str, str]:
-    """The environment of a process this test starts (``pantau``, a worker): the test's ``PANTAU_*``
-    settings, the session's Prefect server, and no ten-second waits before a run is picked up."""
-    home = tmp_path / "prefect-client"
-    home.mkdir()
-    return {
-        **os.environ,
-        "PREFECT_API_URL": prefect_server.api_url,
-        "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-        "PREFECT_WORKER_QUERY_SECONDS": "1",
-    }
 
 
 FINAL_STATES = {"COMPLETED", "CANCELLED", "FAILED", "CRASHED"}
@@ -186,7 +89,7 @@ def wait_until(what: str, ready: Callable[[], bool], timeout: float, *logs: Path
     deadline = time.monotonic() + timeout
     while not ready():
         if time.monotonic() > deadline:
-            tails = "\n".join(f"--- {log.name}:\n{_log_tail(log)}" for log in logs)
+            tails = "\n".join(f"--- {log.name}:\n{log_tail(log)}" for log in logs)
             pytest.fail(f"{what}: not within {timeout:g} s\n{tails}")
         time.sleep(1.0)
 
