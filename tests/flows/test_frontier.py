@@ -3,7 +3,7 @@ the entry page answers later; a failed page is tried again on later cycles and g
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import delete, select, update
@@ -13,20 +13,24 @@ from db.models import Document, FrontierEntry, FrontierState, SourceState
 from db.session import transaction
 from flows.crawling import crawl_sources
 from flows.runtime import Runtime
-from flows.setup import initialise
 from flows.source_health import health_report
 
 FAILING_PAGE = "_broken/500.html"  # the demo's arsip lists it; it always answers 500 (and a page that 404s)
 
 
 @pytest.fixture
-def retrying(settings: Settings, demo_site: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
+def retrying(
+    settings: Settings,
+    demo_site: str,
+    monkeypatch: pytest.MonkeyPatch,
+    initialised: Callable[[Settings, str | None], None],
+) -> Iterator[Runtime]:
     """The demo over a fresh database, failed pages due again at once, three attempts at most."""
     monkeypatch.setenv("PANTAU_FRONTIER_RETRY_MINUTES", "0")
     monkeypatch.setenv("PANTAU_FRONTIER_MAX_ATTEMPTS", "3")
     get_settings.cache_clear()
+    initialised(get_settings(), demo_site)
     runtime = Runtime(get_settings(), base_url=demo_site)
-    initialise(runtime)
     yield runtime
     runtime.close()
 
