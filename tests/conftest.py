@@ -73,21 +73,34 @@ def postgres_server() -> str:
     return PG_ADMIN
 
 
+def _create_postgres(name: str, template: str | None = None) -> None:
+    """Create the PostgreSQL database ``name``, empty or a copy of ``template`` (none may be connected to
+    it), in place of any database of that name."""
+    _drop_postgres(name)
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+
+def _drop_postgres(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each kind, dropped afterwards."""
+    """An empty database of each kind, dropped afterwards. A PostgreSQL database that a prepared copy will
+    fill (``database_templates``) is left to the copy to create: an empty one would only be dropped again."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'pantau.db'}"
         return
-    admin = request.getfixturevalue("postgres_server")
+    request.getfixturevalue("postgres_server")
     name = f"pantau_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    if "database_templates" not in request.fixturenames:
+        _create_postgres(name)
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_postgres(name)
 
 
 @dataclass
@@ -111,8 +124,7 @@ class DatabaseTemplates:
                 template = f"sqlite:///{self.folder / f'template-{uuid.uuid4().hex[:12]}.db'}"
             else:
                 name = f"pantau_template_{uuid.uuid4().hex[:12]}"
-                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                    conn.execute(f'CREATE DATABASE "{name}"')
+                _create_postgres(name)
                 template = target.set(database=name).render_as_string(hide_password=False)
             prepare(template)
             self.made[key] = template
@@ -121,15 +133,13 @@ class DatabaseTemplates:
             assert target.database is not None and source.database is not None
             shutil.copyfile(source.database, target.database)
             return
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{target.database}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{target.database}" TEMPLATE "{source.database}"')
+        assert target.database is not None and source.database is not None
+        _create_postgres(target.database, template=source.database)
 
     def drop(self) -> None:
-        for url in self.made.values():
-            if url.startswith("postgresql"):
-                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+        for url in map(make_url, self.made.values()):
+            if url.get_backend_name() == "postgresql" and url.database:
+                _drop_postgres(url.database)
 
 
 @pytest.fixture(scope="session")
@@ -159,6 +169,9 @@ def initialised(database_templates: DatabaseTemplates) -> Callable[[Settings, st
     def fill(settings: Settings, base_url: str | None) -> None:
         inputs = (settings.config_dir, settings.sources_file)
         if not all(path.resolve().is_relative_to(PROJECT_ROOT) for path in inputs):
+            url = make_url(settings.resolved_database_url)
+            if url.get_backend_name() == "postgresql" and url.database:
+                _create_postgres(url.database)  # not created by ``database_url`` (see there)
             _initialise(settings, base_url)(settings.resolved_database_url)
             return
         recipe = ("initialised", *inputs, base_url)
