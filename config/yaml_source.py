@@ -40,7 +40,7 @@ class _Span(NamedTuple):
 
     @classmethod
     def of(cls, node: yaml.Node) -> _Span:
-        style = node.style if isinstance(node, yaml.ScalarNode) else None
+        style = (node.style or None) if isinstance(node, yaml.ScalarNode) else None  # libyaml's plain is ''
         return cls(node.start_mark.line + 1, node.start_mark.index, node.end_mark.index, style)
 
 
