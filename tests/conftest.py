@@ -29,9 +29,11 @@ from sqlalchemy.engine import make_url
 
 from config.settings import PROJECT_ROOT, Settings, get_settings
 from crawlers.localsite import serve
+from db.models import Role
 from db.session import make_engine
 from flows.runtime import Runtime
 from flows.setup import initialise
+from services.accounts import Account, add_user
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -346,6 +348,25 @@ def _database_untouched(url: str) -> None:
 def assert_database_untouched() -> Callable[[str], None]:
     """Check that a database URL still names nothing: a command that must not create a database did not."""
     return _database_untouched
+
+
+PASSWORD = "kata-sandi-uji-123"  # of every console account a test adds
+
+
+def add_account(
+    runtime: Runtime, username: str, role: Role, region: str = "64.08", agency: str | None = None
+) -> Account:
+    """A console account of ``role`` named ``username``, its password ``PASSWORD`` (``services.accounts``)."""
+    return add_user(
+        runtime,
+        username=username,
+        full_name=f"Uji {username}",
+        role=role,
+        region_code=region,
+        agency_code=agency,
+        password=PASSWORD,
+        actor="user:uji",
+    )
 
 
 def _queued_report(

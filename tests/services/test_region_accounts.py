@@ -12,37 +12,20 @@ from sqlalchemy import select
 from db.base import utcnow
 from db.models import AuditLog, Role, User
 from db.session import transaction
-from flows.runtime import Runtime
 from services import accounts
 from services.accounts import Account, AccountError, LoginRefused, UserNotFound
-
-PASSWORD = "kata-sandi-uji-123"
-
-
-def _add(
-    runtime: Runtime, username: str, role: Role, region: str = "64.08", agency: str | None = None
-) -> Account:
-    return accounts.add_user(
-        runtime,
-        username=username,
-        full_name=f"Uji {username}",
-        role=role,
-        region_code=region,
-        agency_code=agency,
-        password=PASSWORD,
-        actor="user:uji",
-    )
+from tests.conftest import PASSWORD, add_account
 
 
 @pytest.fixture
 def people(desk) -> dict[str, Account]:  # type: ignore[no-untyped-def]
     runtime = desk.runtime
     return {
-        "a": _add(runtime, "manajer-a", Role.MANAGER),
-        "b": _add(runtime, "manajer-b", Role.MANAGER),
-        "operator": _add(runtime, "operator-a", Role.OPERATOR),
-        "pupr": _add(runtime, "pupr-a", Role.OPD, agency="PUPR"),
-        "elsewhere": _add(runtime, "operator-bjb", Role.OPERATOR, region="63.72"),
+        "a": add_account(runtime, "manajer-a", Role.MANAGER),
+        "b": add_account(runtime, "manajer-b", Role.MANAGER),
+        "operator": add_account(runtime, "operator-a", Role.OPERATOR),
+        "pupr": add_account(runtime, "pupr-a", Role.OPD, agency="PUPR"),
+        "elsewhere": add_account(runtime, "operator-bjb", Role.OPERATOR, region="63.72"),
     }
 
 

@@ -15,11 +15,9 @@ from config.settings import Settings
 from db.models import Role
 from flows.runtime import Runtime
 from flows.setup import initialise
-from services.accounts import add_user
-from tests.conftest import DatabaseTemplates
+from tests.conftest import PASSWORD, DatabaseTemplates, add_account
 from web.app import create_app
 
-PASSWORD = "kata-sandi-uji-123"
 NO_CRAWL = "http://127.0.0.1:9"  # the demo sources just load: no test here crawls
 ACCOUNTS = {
     "operator": (Role.OPERATOR, "64.08", None),
@@ -64,16 +62,7 @@ def _prepare(settings: Settings) -> Callable[[str], None]:
         try:
             initialise(runtime)
             for username, (role, region, agency) in ACCOUNTS.items():
-                add_user(
-                    runtime,
-                    username=username,
-                    full_name=f"Uji {username}",
-                    role=role,
-                    region_code=region,
-                    agency_code=agency,
-                    password=PASSWORD,
-                    actor="user:uji",
-                )
+                add_account(runtime, username, role, region, agency)
         finally:
             runtime.close()
 
