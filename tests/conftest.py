@@ -37,6 +37,7 @@ from services.accounts import Account, add_user
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+NO_CRAWL = "http://127.0.0.1:9"  # a base URL for the demo sources that no test crawls: they just load
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 DEMO_DIR = PROJECT_ROOT / "demo"
 
@@ -131,12 +132,11 @@ class DatabaseTemplates:
             prepare(template)
             self.made[key] = template
         source = make_url(self.made[key])
-        if kind == "sqlite":
-            assert target.database is not None and source.database is not None
-            shutil.copyfile(source.database, target.database)
-            return
         assert target.database is not None and source.database is not None
-        _create_postgres(target.database, template=source.database)
+        if kind == "sqlite":
+            shutil.copyfile(source.database, target.database)
+        else:
+            _create_postgres(target.database, template=source.database)
 
     def drop(self) -> None:
         for url in map(make_url, self.made.values()):
@@ -247,8 +247,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
     }
     database = None if _postgres_available() else f"prefect_test_{uuid.uuid4().hex[:12]}"
     if database:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{database}"')
+        _create_postgres(database)
         env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = (
             f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
         )
@@ -274,8 +273,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
         server.kill()
         server.wait()
     if database:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        _drop_postgres(database)
 
 
 @pytest.fixture

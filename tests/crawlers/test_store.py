@@ -24,6 +24,7 @@ from db.frontier import Listed, RetryPolicy
 from db.models import Document, DocumentStatus, FrontierEntry, FrontierState
 from flows.runtime import Runtime
 from flows.setup import initialise
+from tests.conftest import NO_CRAWL
 
 SLUG = "wartakutim"
 POLICY = RetryPolicy(max_attempts=2, retry_minutes=0)
@@ -31,7 +32,7 @@ POLICY = RetryPolicy(max_attempts=2, retry_minutes=0)
 
 @pytest.fixture
 def store(settings: Settings, initialised: Callable[[Settings, str | None], None]) -> Iterator[CrawlStore]:
-    initialised(settings, "http://127.0.0.1:9")
+    initialised(settings, NO_CRAWL)
     crawl_store = CrawlStore(settings.resolved_database_url, None, POLICY)
     yield crawl_store
     crawl_store.engine.dispose()
@@ -164,7 +165,7 @@ def test_a_database_that_goes_away_stops_the_crawl_and_keeps_what_was_committed(
 ) -> None:
     """Shown on PostgreSQL, whose server can refuse connections to one database while the test holds on."""
     url = settings.resolved_database_url
-    runtime = Runtime(settings, base_url="http://127.0.0.1:9")
+    runtime = Runtime(settings, base_url=NO_CRAWL)
     initialise(runtime)
     runtime.close()
     store = CrawlStore(url, None, POLICY)

@@ -20,6 +20,7 @@ from flows.runtime import Runtime
 from flows.setup import initialise
 from services import region_settings
 from services.actions import Actor
+from tests.conftest import NO_CRAWL
 
 MANAGER = Actor("user:manajer-uji", Role.MANAGER)
 KUTIM = "64.08"
@@ -27,7 +28,7 @@ KUTIM = "64.08"
 
 @pytest.fixture
 def runtime(settings: Settings) -> Iterator[Runtime]:
-    runtime = Runtime(settings, base_url="http://127.0.0.1:9")  # no crawl: the demo sources just load
+    runtime = Runtime(settings, base_url=NO_CRAWL)
     initialise(runtime)
     yield runtime
     runtime.close()

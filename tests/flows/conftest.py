@@ -37,7 +37,7 @@ def runtime(
     rt.close()
 
 
-# -- a real Prefect server, and reports ready to file, for the orchestration tests -------------------------
+# -- runs on the session's Prefect server, and reports ready to file, for the orchestration tests ---------
 
 
 FINAL_STATES = {"COMPLETED", "CANCELLED", "FAILED", "CRASHED"}

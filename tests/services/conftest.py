@@ -38,8 +38,7 @@ from services.actions import Actor
 from services.lapor.api import ApiAdapter
 from services.lapor.protocol import Submission
 from services.notifications import queue_forwarded
-
-NO_CRAWL = "http://127.0.0.1:9"  # the sources just load: no test here crawls
+from tests.conftest import NO_CRAWL
 
 
 @pytest.fixture(scope="module")

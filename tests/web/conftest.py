@@ -15,10 +15,9 @@ from config.settings import Settings
 from db.models import Role
 from flows.runtime import Runtime
 from flows.setup import initialise
-from tests.conftest import PASSWORD, DatabaseTemplates, add_account
+from tests.conftest import NO_CRAWL, PASSWORD, DatabaseTemplates, add_account
 from web.app import create_app
 
-NO_CRAWL = "http://127.0.0.1:9"  # the demo sources just load: no test here crawls
 ACCOUNTS = {
     "operator": (Role.OPERATOR, "64.08", None),
     "manajer": (Role.MANAGER, "64.08", None),
