@@ -151,11 +151,18 @@ def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dat
     templates.drop()
 
 
-def _initialise(settings: Settings, base_url: str | None) -> Callable[[str], None]:
+def initialising(
+    settings: Settings, base_url: str | None, then: Callable[[Runtime], object] | None = None
+) -> Callable[[str], None]:
+    """What prepares the database at a URL: ``flows.setup.initialise`` with ``settings`` (the URL
+    replaced) and ``base_url``, then ``then`` (adding accounts, say) on the same runtime."""
+
     def prepare(url: str) -> None:
         runtime = Runtime(settings.model_copy(update={"database_url": url}), base_url=base_url)
         try:
             initialise(runtime)
+            if then is not None:
+                then(runtime)
         finally:
             runtime.close()
 
@@ -174,10 +181,10 @@ def initialised(database_templates: DatabaseTemplates) -> Callable[[Settings, st
             url = make_url(settings.resolved_database_url)
             if url.get_backend_name() == "postgresql" and url.database:
                 _create_postgres(url.database)  # not created by ``database_url`` (see there)
-            _initialise(settings, base_url)(settings.resolved_database_url)
+            initialising(settings, base_url)(settings.resolved_database_url)
             return
         recipe = ("initialised", *inputs, base_url)
-        database_templates.fill(settings.resolved_database_url, _initialise(settings, base_url), *recipe)
+        database_templates.fill(settings.resolved_database_url, initialising(settings, base_url), *recipe)
 
     return fill
 

@@ -14,8 +14,7 @@ from httpx import Response
 from config.settings import Settings
 from db.models import Role
 from flows.runtime import Runtime
-from flows.setup import initialise
-from tests.conftest import NO_CRAWL, PASSWORD, DatabaseTemplates, add_account
+from tests.conftest import NO_CRAWL, PASSWORD, DatabaseTemplates, add_account, initialising
 from web.app import create_app
 
 ACCOUNTS = {
@@ -52,26 +51,18 @@ class Console:
         return client.post("/masuk", data=data, follow_redirects=False)
 
 
-def _prepare(settings: Settings) -> Callable[[str], None]:
-    """Migrate and sync the database at a URL and add one account per role (what every console test starts
-    from): six argon2 hashes, made once per session in the template (``DatabaseTemplates``)."""
-
-    def prepare(url: str) -> None:
-        runtime = Runtime(settings.model_copy(update={"database_url": url}), base_url=NO_CRAWL)
-        try:
-            initialise(runtime)
-            for username, (role, region, agency) in ACCOUNTS.items():
-                add_account(runtime, username, role, region, agency)
-        finally:
-            runtime.close()
-
-    return prepare
+def _add_accounts(runtime: Runtime) -> None:
+    """One account per role: six argon2 hashes, made once per session in the template
+    (``DatabaseTemplates``) that every console test starts from."""
+    for username, (role, region, agency) in ACCOUNTS.items():
+        add_account(runtime, username, role, region, agency)
 
 
 @pytest.fixture
 def console(settings: Settings, database_templates: DatabaseTemplates) -> Iterator[Console]:
     recipe = ("console", settings.config_dir, settings.sources_file)
-    database_templates.fill(settings.resolved_database_url, _prepare(settings), *recipe)
+    prepare = initialising(settings, NO_CRAWL, then=_add_accounts)
+    database_templates.fill(settings.resolved_database_url, prepare, *recipe)
     runtime = Runtime(settings, base_url=NO_CRAWL)
     app = create_app(settings, runtime)
     clients: list[TestClient] = []
